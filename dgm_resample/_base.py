@@ -1,0 +1,298 @@
+"""The base class shared by every deep generative over-sampler.
+
+``_fit_resample`` is one template: encode the table, derive seeds from one
+random state, train the model(s), sample the requested rows per class under
+hard label conditioning, decode, and append them after the original rows.
+A concrete sampler only says which model to build (``_build_model``).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from ._encoding import TabularEncoder, as_frame
+from ._training import (
+    TrainConfig,
+    fit_loop,
+    make_generator,
+    preserved_global_rng,
+    resolve_device,
+    split_validation,
+    torch_threads,
+)
+
+#: classes to over-sample need at least this many rows
+MIN_CLASS_ROWS = 2
+#: tries to replace non-finite generated rows before giving up
+MAX_RESAMPLE_TRIES = 10
+_SEED_MAX = np.iinfo(np.int32).max
+
+
+def _random_state(random_state):
+    """``check_random_state``, except that ``None`` draws fresh OS entropy.
+
+    ``check_random_state(None)`` returns NumPy's global generator; reading it
+    would change the user's global random state.
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    return check_random_state(random_state)
+
+
+class BaseDGMOverSampler(BaseOverSampler):
+    """Base class of the class-conditional deep generative over-samplers.
+
+    Not to be used directly; subclasses implement ``_build_model``.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "random_state": ["random_state"],
+        "categorical_features": ["array-like", StrOptions({"auto"}), None],
+        "conditioning": [StrOptions({"joint", "per_class"})],
+        "max_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(numbers.Real, 0, 0.5, closed="left"), None],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
+        "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        categorical_features="auto",
+        conditioning="joint",
+        max_steps=1000,
+        batch_size=256,
+        learning_rate=1e-3,
+        validation_fraction=0.1,
+        patience=5,
+        device="auto",
+        n_threads=None,
+        verbose=0,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.random_state = random_state
+        self.categorical_features = categorical_features
+        self.conditioning = conditioning
+        self.max_steps = max_steps
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    # ------------------------------------------------------------ hooks
+    def _build_model(self, spans, n_classes, n_rows):
+        """Return a fresh :class:`~dgm_resample.nn.TabularModel` for the layout."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------- validation
+    def _check_X_y(self, X, y, accept_sparse=None):
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+            raise TypeError(
+                f"{type(self).__name__} does not accept sparse input; pass a dense array "
+                "or a DataFrame."
+            )
+        frame = as_frame(X)
+        check_consistent_length(frame, y)
+        if frame.shape[0] == 0 or frame.shape[1] == 0:
+            raise ValueError(f"Found an empty table of shape {frame.shape}; X needs rows and columns.")
+        for name in frame.columns:
+            col = frame[name]
+            if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+                if np.isinf(col.to_numpy(dtype=np.float64, na_value=np.nan)).any():
+                    raise ValueError(f"Input X contains infinity in column {name!r}.")
+        self._set_feature_info(X, frame)
+        if not isinstance(X, pd.DataFrame):
+            X = np.asarray(X)
+            X = X.astype(object) if X.dtype.kind in "US" else X
+        return X, y, binarize_y
+
+    def _set_feature_info(self, X, frame):
+        self.n_features_in_ = frame.shape[1]
+        if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    def _check_class_sizes(self, y):
+        counts = dict(zip(*np.unique(y, return_counts=True)))
+        for label, n_new in self.sampling_strategy_.items():
+            if n_new > 0 and counts.get(label, 0) < MIN_CLASS_ROWS:
+                raise ValueError(
+                    f"Class {label!r} has {counts.get(label, 0)} sample(s); "
+                    f"{type(self).__name__} needs at least {MIN_CLASS_ROWS} to learn "
+                    "from. Drop the class from sampling_strategy or use "
+                    "RandomOverSampler for it."
+                )
+
+    # ------------------------------------------------------------- fit
+    def _train_config(self, device, description):
+        return TrainConfig(
+            max_steps=self.max_steps,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            patience=self.patience,
+            device=device,
+            verbose=bool(self.verbose),
+            description=description,
+        )
+
+    def _fit_model(self, Z, codes, n_classes, device, rng, description):
+        """Build and train one model on encoded rows ``Z`` with class indices ``codes``."""
+        seeds = rng.randint(_SEED_MAX, size=4)
+        train_idx, valid_idx = split_validation(
+            codes, self.validation_fraction, np.random.RandomState(seeds[0])
+        )
+        with preserved_global_rng():
+            model = self._build_model(self.encoder_.spans_, n_classes, len(train_idx))
+        model = model.initialize(make_generator(seeds[3], "cpu")).to(device)
+        x = torch.as_tensor(Z, device=device)
+        c = torch.as_tensor(codes, dtype=torch.long, device=device)
+        valid = torch.as_tensor(valid_idx, dtype=torch.long, device=device)
+        train = torch.as_tensor(train_idx, dtype=torch.long, device=device)
+        generator = make_generator(seeds[1], device)
+        history = fit_loop(
+            model,
+            x[train],
+            c[train],
+            x[valid],
+            c[valid],
+            self._train_config(device, description),
+            generator,
+            valid_seed=int(seeds[2]),
+        )
+        return model.cpu(), history
+
+    def _fit_resample(self, X, y):
+        self._check_class_sizes(y)
+        rng = _random_state(self.random_state)
+        device = resolve_device(self.device)
+        self.classes_ = np.unique(y)
+        encoder_seed, sample_seed = rng.randint(_SEED_MAX, size=2)
+        with torch_threads(self.n_threads):
+            self.encoder_ = TabularEncoder(
+                categorical_features=self.categorical_features, random_state=int(encoder_seed)
+            ).fit(X)
+            Z = self.encoder_.transform(X)
+            codes = np.searchsorted(self.classes_, y)
+            self.models_, self.history_ = {}, []
+            name = type(self).__name__
+            if self.conditioning == "joint":
+                model, history = self._fit_model(Z, codes, len(self.classes_), device, rng, name)
+                self.models_ = {label: model for label in self.classes_}
+                self.history_ = history
+            else:
+                for label, n_new in self.sampling_strategy_.items():
+                    if n_new <= 0:
+                        continue
+                    rows = y == label
+                    model, history = self._fit_model(
+                        Z[rows], np.zeros(rows.sum(), dtype=int), 1, device, rng, f"{name}[{label}]"
+                    )
+                    self.models_[label] = model
+                    self.history_ += [{"class": label, **record} for record in history]
+            generator = make_generator(sample_seed, device)
+            parts = [
+                (self._generate_encoded(label, n_new, device, generator), label, n_new)
+                for label, n_new in self.sampling_strategy_.items()
+                if n_new > 0
+            ]
+        return self._append(X, y, parts)
+
+    # -------------------------------------------------------- sampling
+    def _condition(self, label, n, device):
+        """Class indices fed to the model that generates ``label``."""
+        index = 0 if self.conditioning == "per_class" else int(np.searchsorted(self.classes_, label))
+        return torch.full((n,), index, dtype=torch.long, device=device)
+
+    def _generate_encoded(self, label, n, device, generator):
+        """``n`` encoded rows of class ``label``; non-finite rows are redrawn."""
+        model = self.models_[label].to(device)
+        try:
+            out = model.generate(n, self._condition(label, n, device), generator)
+            for _ in range(MAX_RESAMPLE_TRIES):
+                bad = ~torch.isfinite(out).all(dim=1)
+                n_bad = int(bad.sum())
+                if not n_bad:
+                    break
+                out[bad] = model.generate(n_bad, self._condition(label, n_bad, device), generator)
+            else:
+                raise FloatingPointError(
+                    f"The model for class {label!r} keeps generating non-finite values."
+                )
+        finally:
+            model.cpu()
+        return out.cpu().numpy()
+
+    def _append(self, X, y, parts):
+        """Original rows first, then the decoded synthetic rows of each class."""
+        if not parts:
+            return X, y
+        synthetic = self.encoder_.inverse_transform(np.vstack([p[0] for p in parts]))
+        y_new = np.concatenate([np.full(n, label, dtype=y.dtype) for _, label, n in parts])
+        if isinstance(X, pd.DataFrame):
+            original = X.reset_index(drop=True)
+            X_res = pd.concat([original, synthetic], ignore_index=True)
+            X_res = X_res.astype(dict(zip(X.columns, X.dtypes)))
+        else:
+            X_res = np.concatenate([X, synthetic.astype(X.dtype)], axis=0)
+        return X_res, np.concatenate([y, y_new])
+
+    def sample(self, n_samples, y, random_state=None):
+        """Generate ``n_samples`` new rows of class ``y`` from the fitted model.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of rows to generate.
+        y : label
+            A class the sampler was fitted to generate.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the generation; the same value gives the same rows.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame of shape (n_samples, n_features)
+            The same container, columns and dtypes as the fitted ``X``.
+        """
+        check_is_fitted(self, "models_")
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
+            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
+        if y not in self.models_:
+            raise ValueError(
+                f"No model can generate class {y!r}; fitted classes: {list(self.models_)}."
+            )
+        device = resolve_device(self.device)
+        seed = _random_state(random_state).randint(_SEED_MAX)
+        with torch_threads(self.n_threads):
+            Z = self._generate_encoded(y, int(n_samples), device, make_generator(seed, device))
+        return self.encoder_.inverse_transform(Z)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.non_deterministic = False
+        return tags
+

@@ -1,0 +1,469 @@
+"""Mixed-type table encoding with an exact inverse.
+
+The encoder turns a table of numeric, integer, boolean and categorical columns
+(NaN allowed) into a float32 matrix and describes that matrix as data: a list of
+:class:`Span` objects, each a contiguous block of encoded columns of one kind
+(``"numeric"``, ``"binary"`` or ``"categorical"``). Model output layers and
+likelihoods read the spans; nothing downstream looks at column names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import QuantileTransformer, StandardScaler
+from sklearn.utils._param_validation import Integral, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A block of encoded columns.
+
+    Parameters
+    ----------
+    start : int
+        First encoded column of the block.
+    width : int
+        Number of encoded columns (1 for numeric and binary spans, the number of
+        levels for categorical spans).
+    kind : {"numeric", "binary", "categorical"}
+        How the block is modelled: a real value, a 0/1 value or a one-hot vector.
+    """
+
+    start: int
+    width: int
+    kind: str
+
+    @property
+    def stop(self):
+        return self.start + self.width
+
+
+@dataclass
+class _Column:
+    """What the encoder learned about one input column."""
+
+    name: object
+    kind: str  # numeric / binary / categorical
+    span: Span
+    missing_span: Span | None = None  # binary indicator for NaN (numeric, binary)
+    values: np.ndarray | None = None  # binary: (low, high); categorical: levels
+    has_missing_level: bool = False  # categorical: last level stands for NaN
+    integer: bool = False
+    boolean: bool = False
+    bounds: tuple | None = None
+
+
+def _is_unsupported(dtype):
+    return (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or pd.api.types.is_complex_dtype(dtype)
+        or isinstance(dtype, (pd.PeriodDtype, pd.IntervalDtype))
+    )
+
+
+def _is_categorical_dtype(dtype):
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
+
+
+def as_frame(X):
+    """Return ``X`` as a DataFrame with positional column labels if needed.
+
+    Sparse pandas columns are densified. Columns are validated: datetime,
+    timedelta, period, interval and complex columns raise a ``TypeError``.
+    """
+    if isinstance(X, pd.DataFrame):
+        frame = X
+        sparse_cols = [c for c in frame.columns if isinstance(frame[c].dtype, pd.SparseDtype)]
+        if sparse_cols:
+            frame = frame.copy()
+            for c in sparse_cols:
+                frame[c] = frame[c].sparse.to_dense()
+    else:
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2D table, got an array with {X.ndim} dimension(s).")
+        if X.dtype.kind in "US":
+            X = X.astype(object)
+        frame = pd.DataFrame(X, copy=False)
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        if _is_unsupported(dtype):
+            raise TypeError(
+                f"Column {name!r} has dtype {dtype}, which is not supported. Convert "
+                "datetime, timedelta, period, interval and complex columns to numbers "
+                "or categories first."
+            )
+    return frame
+
+
+def resolve_categorical(frame, categorical_features):
+    """Boolean mask of the columns to model as categorical.
+
+    ``"auto"`` selects pandas category, object and string columns (object arrays
+    count as categorical). Names, indices or a boolean mask select columns
+    explicitly; non-numeric columns are always categorical. ``None`` selects only
+    the non-numeric columns.
+    """
+    n_features = frame.shape[1]
+    non_numeric = np.array(
+        [
+            _is_categorical_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)
+            for c in frame.columns
+        ],
+        dtype=bool,
+    )
+    if categorical_features is None or (
+        isinstance(categorical_features, str) and categorical_features == "auto"
+    ):
+        return non_numeric
+    selected = np.asarray(categorical_features)
+    mask = np.zeros(n_features, dtype=bool)
+    if selected.size == 0:
+        return non_numeric
+    if selected.dtype.kind == "b":
+        if selected.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features is a boolean mask of length {selected.size}; "
+                f"X has {n_features} features."
+            )
+        mask = selected.copy()
+    elif selected.dtype.kind in "iu":
+        if selected.min() < -n_features or selected.max() >= n_features:
+            raise ValueError(
+                f"categorical_features holds indices {selected.tolist()} outside the "
+                f"{n_features} features of X."
+            )
+        mask[selected] = True
+    else:
+        columns = [str(c) for c in frame.columns]
+        missing = [str(s) for s in selected if str(s) not in columns]
+        if missing:
+            raise ValueError(f"categorical_features names unknown columns: {missing}.")
+        for s in selected:
+            mask[columns.index(str(s))] = True
+    return mask | non_numeric
+
+
+def _missing_mask(series):
+    return series.isna().to_numpy()
+
+
+class TabularEncoder(TransformerMixin, BaseEstimator):
+    """Encode a mixed-type table as a float32 matrix described by spans.
+
+    - Numeric columns (float or integer) go through a quantile transform to a
+      standard normal (or standard scaling) and become one ``"numeric"`` span.
+      A numeric column with exactly two observed values becomes a ``"binary"``
+      span that decodes back to those two values.
+    - Boolean columns become ``"binary"`` spans.
+    - Categorical columns become one-hot ``"categorical"`` spans over the levels
+      seen in training.
+    - Missing values are kept as data: a numeric or binary column with NaN gets
+      an extra ``"binary"`` missing-indicator span (its value is set to 0 where
+      missing); a categorical column with missing values gets a missing level.
+
+    :meth:`inverse_transform` decodes model output back to the input's container,
+    column names, column order and dtypes. Integer columns (and float columns
+    whose values are all whole numbers) are rounded and clipped to the observed
+    range; numeric columns are clipped to the observed range; categorical
+    columns only take observed levels. On encoded training rows it returns the
+    original table (up to floating point rounding of non-integer numbers).
+
+    Parameters
+    ----------
+    categorical_features : "auto", array-like of str, int or bool, or None, default="auto"
+        Which columns are categorical, as in :class:`~imblearn.over_sampling.SMOTENC`.
+    numeric_transform : {"quantile", "standard"}, default="quantile"
+        Scaling of numeric columns.
+    n_quantiles : int, default=1000
+        Maximum number of quantiles of the quantile transform.
+    subsample : int, default=100_000
+        Maximum number of rows used to estimate quantiles.
+    random_state : int, RandomState instance or None, default=None
+        Controls the subsampling of rows for the quantile estimate.
+
+    Attributes
+    ----------
+    spans_ : list of Span
+        Layout of the encoded matrix.
+    n_encoded_ : int
+        Number of encoded columns.
+    columns_ : list
+        What was learned about each input column.
+    categorical_mask_ : ndarray of bool
+        Columns modelled as categorical.
+    """
+
+    _parameter_constraints: dict = {
+        "categorical_features": ["array-like", StrOptions({"auto"}), None],
+        "numeric_transform": [StrOptions({"quantile", "standard"})],
+        "n_quantiles": [Interval(Integral, 10, None, closed="left")],
+        "subsample": [Interval(Integral, 10, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        categorical_features="auto",
+        numeric_transform="quantile",
+        n_quantiles=1000,
+        subsample=100_000,
+        random_state=None,
+    ):
+        self.categorical_features = categorical_features
+        self.numeric_transform = numeric_transform
+        self.n_quantiles = n_quantiles
+        self.subsample = subsample
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Learn the column kinds, levels, ranges and numeric scaling."""
+        self._validate_params()
+        frame = as_frame(X)
+        if frame.shape[0] == 0:
+            raise ValueError("Cannot encode an empty table.")
+        self._record_container(X, frame)
+        self.categorical_mask_ = resolve_categorical(frame, self.categorical_features)
+        columns, numeric_values, start = [], [], 0
+        for j, name in enumerate(frame.columns):
+            series = frame[name]
+            missing = _missing_mask(series)
+            if missing.all():
+                raise ValueError(f"Column {name!r} holds only missing values.")
+            if self.categorical_mask_[j]:
+                column, start = self._fit_categorical(name, series, missing, start)
+            else:
+                column, start, values = self._fit_numeric(name, series, missing, start)
+                if values is not None:
+                    numeric_values.append(values)
+            columns.append(column)
+        self.columns_ = columns
+        self.n_encoded_ = start
+        spans = []
+        for column in columns:
+            spans.append(column.span)
+            if column.missing_span is not None:
+                spans.append(column.missing_span)
+        self.spans_ = spans
+        self.scaler_ = None
+        if numeric_values:
+            self.scaler_ = self._make_scaler(frame.shape[0]).fit(np.column_stack(numeric_values))
+        return self
+
+    def _record_container(self, X, frame):
+        self.input_is_frame_ = isinstance(X, pd.DataFrame)
+        self.feature_names_ = list(frame.columns)
+        self.n_features_in_ = frame.shape[1]
+        self.dtypes_ = list(frame.dtypes) if self.input_is_frame_ else None
+        self.array_dtype_ = None if self.input_is_frame_ else np.asarray(X).dtype
+        if not self.input_is_frame_ and self.array_dtype_.kind in "US":
+            self.array_dtype_ = np.dtype(object)
+
+    def _fit_categorical(self, name, series, missing, start):
+        observed = pd.unique(series[~missing])
+        try:
+            levels = np.sort(observed)
+        except TypeError:  # mixed, unorderable levels
+            levels = np.asarray(sorted(observed, key=str), dtype=object)
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            levels = np.asarray(
+                [c for c in series.dtype.categories if c in set(observed)], dtype=object
+            )
+        width = len(levels) + int(missing.any())
+        column = _Column(
+            name=name,
+            kind=CATEGORICAL,
+            span=Span(start, width, CATEGORICAL),
+            values=np.asarray(levels, dtype=object),
+            has_missing_level=bool(missing.any()),
+        )
+        return column, start + width
+
+    def _fit_numeric(self, name, series, missing, start):
+        is_bool = pd.api.types.is_bool_dtype(series.dtype)
+        if is_bool:
+            observed = series[~missing].to_numpy(dtype=bool)
+            values = np.array([False, True], dtype=object)
+        else:
+            observed = np.asarray(series[~missing].to_numpy(dtype=np.float64))
+            if not np.isfinite(observed).all():
+                raise ValueError(f"Input X contains infinity in column {name!r}.")
+            values = np.unique(observed)
+        integer = is_bool or bool(np.all(np.mod(observed.astype(np.float64), 1) == 0))
+        if is_bool or len(values) == 2:
+            kind, numeric_values = BINARY, None
+        else:
+            kind, numeric_values = NUMERIC, series.to_numpy(dtype=np.float64, na_value=np.nan)
+        column = _Column(
+            name=name,
+            kind=kind,
+            span=Span(start, 1, kind),
+            values=values if kind == BINARY else None,
+            integer=integer,
+            boolean=is_bool,
+            bounds=(float(np.min(observed)), float(np.max(observed))) if not is_bool else None,
+        )
+        start += 1
+        if missing.any():
+            column.missing_span = Span(start, 1, BINARY)
+            start += 1
+        return column, start, numeric_values
+
+    def _make_scaler(self, n_rows):
+        if self.numeric_transform == "standard":
+            return StandardScaler()
+        return QuantileTransformer(
+            n_quantiles=max(2, min(self.n_quantiles, n_rows)),
+            output_distribution="normal",
+            subsample=self.subsample,
+            random_state=self.random_state,
+        )
+
+    # ------------------------------------------------------------ transform
+    def transform(self, X):
+        """Encode ``X`` to a float32 matrix of shape ``(n_samples, n_encoded_)``."""
+        check_is_fitted(self, "spans_")
+        frame = as_frame(X)
+        if frame.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {frame.shape[1]} features, but the encoder was fitted with "
+                f"{self.n_features_in_}."
+            )
+        n = frame.shape[0]
+        out = np.zeros((n, self.n_encoded_), dtype=np.float32)
+        numeric_cols = []
+        for j, column in enumerate(self.columns_):
+            series = frame.iloc[:, j]
+            missing = _missing_mask(series)
+            if column.missing_span is not None:
+                out[:, column.missing_span.start] = missing
+            if column.kind == CATEGORICAL:
+                self._encode_categorical(column, series, missing, out)
+            elif column.kind == BINARY:
+                if column.boolean:
+                    hits = series.astype("boolean").fillna(False).to_numpy(dtype=bool)
+                else:
+                    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                    hits = ~missing & (values == column.values[1])
+                out[:, column.span.start] = hits
+            else:
+                values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                if np.isinf(values).any():
+                    raise ValueError(f"Input X contains infinity in column {column.name!r}.")
+                numeric_cols.append((column.span.start, values))
+        if numeric_cols:
+            starts = [s for s, _ in numeric_cols]
+            scaled = self.scaler_.transform(np.column_stack([v for _, v in numeric_cols]))
+            out[:, starts] = np.nan_to_num(scaled, nan=0.0)
+        return out
+
+    def _encode_categorical(self, column, series, missing, out):
+        levels = column.values
+        codes = pd.Categorical(series.astype(object), categories=list(levels)).codes.astype(int)
+        unknown = (codes < 0) & ~missing
+        if unknown.any():
+            bad = pd.unique(series[unknown])[:5]
+            raise ValueError(
+                f"Column {column.name!r} holds categories not seen in fit: {list(bad)}."
+            )
+        if column.has_missing_level:
+            codes[missing] = len(levels)
+        elif missing.any():
+            raise ValueError(f"Column {column.name!r} has missing values not seen in fit.")
+        out[np.arange(len(codes)), column.span.start + codes] = 1.0
+
+    # ---------------------------------------------------- inverse transform
+    def inverse_transform(self, Z):
+        """Decode an encoded matrix to the container, columns and dtypes seen in fit.
+
+        Numeric spans are read as values, binary spans are thresholded at 0.5 and
+        categorical spans take their arg-max level, so raw model outputs decode
+        too.
+        """
+        check_is_fitted(self, "spans_")
+        Z = np.asarray(Z, dtype=np.float64)
+        if Z.ndim != 2 or Z.shape[1] != self.n_encoded_:
+            raise ValueError(f"Expected an encoded matrix with {self.n_encoded_} columns.")
+        numeric = [c for c in self.columns_ if c.kind == NUMERIC]
+        decoded_numeric = {}
+        if numeric:
+            raw = self.scaler_.inverse_transform(Z[:, [c.span.start for c in numeric]])
+            for k, column in enumerate(numeric):
+                decoded_numeric[column.span.start] = raw[:, k]
+        data = {}
+        for j, column in enumerate(self.columns_):
+            data[j] = self._decode_column(column, Z, decoded_numeric)
+        return self._to_container(data, Z.shape[0])
+
+    def _decode_column(self, column, Z, decoded_numeric):
+        span = column.span
+        if column.kind == CATEGORICAL:
+            codes = Z[:, span.start : span.stop].argmax(axis=1)
+            levels = column.values
+            values = np.empty(len(codes), dtype=object)
+            observed = codes < len(levels)
+            values[observed] = levels[codes[observed]]
+            values[~observed] = np.nan
+            return values
+        if column.kind == BINARY:
+            hits = Z[:, span.start] > 0.5
+            values = np.where(hits, column.values[1], column.values[0])
+        else:
+            values = decoded_numeric[span.start]
+            values = np.clip(values, *column.bounds)
+            if column.integer:
+                values = np.round(values)
+        if column.missing_span is not None:
+            missing = Z[:, column.missing_span.start] > 0.5
+            values = values.astype(object if values.dtype == object else np.float64)
+            values[missing] = np.nan
+        return values
+
+    def _to_container(self, data, n_rows):
+        if self.input_is_frame_:
+            frame = pd.DataFrame(
+                {name: data[j] for j, name in enumerate(self.feature_names_)},
+                index=pd.RangeIndex(n_rows),
+            )
+            for name, dtype in zip(self.feature_names_, self.dtypes_):
+                frame[name] = _cast_series(frame[name], dtype)
+            return frame
+        dtype = self.array_dtype_
+        if dtype.kind == "O":
+            out = np.empty((n_rows, len(self.columns_)), dtype=object)
+            for j in range(len(self.columns_)):
+                out[:, j] = data[j]
+            return out
+        stacked = np.column_stack([np.asarray(data[j], dtype=np.float64) for j in data])
+        return stacked.astype(dtype)
+
+
+def _cast_series(series, dtype):
+    """Cast a decoded column back to the dtype seen in fit."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.Series(
+            pd.Categorical(series.where(series.notna(), None), dtype=dtype), index=series.index
+        )
+    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.BooleanDtype):
+        return series.astype(bool)
+    if isinstance(dtype, pd.SparseDtype):
+        return series.astype(np.float64).astype(dtype)
+    if pd.api.types.is_numeric_dtype(dtype) or isinstance(dtype, pd.BooleanDtype):
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            return series.astype(object).where(series.notna(), None).astype(dtype)
+        return series.astype(np.float64 if series.dtype == object else series.dtype).astype(dtype)
+    return series.astype(dtype)

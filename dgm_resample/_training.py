@@ -1,0 +1,227 @@
+"""The one training loop shared by every model family.
+
+``fit_loop`` runs epochs until the step budget is spent or the validation score
+stops improving; ``run_epoch`` draws class-balanced minibatches and calls the
+model's ``train_step``. Every random draw comes from the ``torch.Generator``
+handed in, so a fit is reproducible without touching global random state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+#: validation rows scored per class (bounds the cost of early stopping)
+MAX_VALID_PER_CLASS = 2048
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run (all taken from the sampler's parameters)."""
+
+    max_steps: int = 1000
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    patience: int | None = 5
+    device: torch.device = torch.device("cpu")
+    verbose: bool = False
+    description: str = "training"
+
+
+def resolve_device(device):
+    """Map ``"auto"`` / ``"cpu"`` / ``"cuda[:k]"`` to a ``torch.device``."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available.")
+    return resolved
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Use ``n_threads`` intra-op threads inside the block, then restore the user's."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def make_generator(seed, device):
+    """A local ``torch.Generator`` on ``device`` seeded with ``seed``."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator
+
+
+def split_validation(cond, fraction, rng, min_class_rows=10):
+    """Per-class hold-out split of row indices.
+
+    Classes with fewer than ``min_class_rows`` rows stay entirely in training.
+    Returns ``(train_idx, valid_idx)`` as sorted integer arrays.
+    """
+    if not fraction:
+        return np.arange(len(cond)), np.array([], dtype=int)
+    valid = []
+    for label in np.unique(cond):
+        rows = np.flatnonzero(cond == label)
+        n_valid = int(math.floor(fraction * len(rows))) if len(rows) >= min_class_rows else 0
+        if n_valid:
+            valid.append(rng.choice(rows, size=n_valid, replace=False))
+    valid = np.sort(np.concatenate(valid)) if valid else np.array([], dtype=int)
+    return np.setdiff1d(np.arange(len(cond)), valid), valid
+
+
+class BalancedBatches:
+    """Draw minibatches in which every class is equally likely.
+
+    Rows are drawn with replacement: pick a class uniformly, then a row of that
+    class uniformly, so the smallest class is seen as often as the largest.
+    """
+
+    def __init__(self, cond, batch_size, generator):
+        self.batch_size, self.generator = batch_size, generator
+        order = torch.argsort(cond, stable=True)
+        labels, counts = torch.unique_consecutive(cond[order], return_counts=True)
+        self.order, self.counts = order, counts
+        self.offsets = torch.cumsum(counts, 0) - counts
+        self.n_groups = len(labels)
+
+    def __call__(self):
+        device = self.order.device
+        group = torch.randint(
+            self.n_groups, (self.batch_size,), generator=self.generator, device=device
+        )
+        u = torch.rand(self.batch_size, generator=self.generator, device=device)
+        position = self.offsets[group] + (u * self.counts[group]).long().clamp_max(
+            self.counts[group] - 1
+        )
+        return self.order[position]
+
+
+def run_epoch(model, x, cond, batches, optimizers, n_steps, generator):
+    """Run ``n_steps`` updates and return the mean training loss."""
+    model.train()
+    total = torch.zeros((), device=x.device)
+    for _ in range(n_steps):
+        rows = batches()
+        total = total + model.train_step(x[rows], cond[rows], optimizers, generator)
+    return float(total) / n_steps
+
+
+def evaluate(model, x, cond, seed):
+    """Class-balanced validation score (mean over classes of the model's score).
+
+    The same ``seed`` is used at every epoch so that scores of stochastic
+    objectives are comparable across epochs.
+    """
+    model.eval()
+    generator = make_generator(seed, x.device)
+    scores = []
+    for label in torch.unique(cond):
+        rows = torch.nonzero(cond == label).squeeze(1)[:MAX_VALID_PER_CLASS]
+        scores.append(float(model.validation_loss(x[rows], cond[rows], generator)))
+    return float(np.mean(scores))
+
+
+def epoch_length(n_rows, config):
+    """Steps per epoch: one pass over the rows, kept between 1/50 and 1/10 of the budget."""
+    one_pass = math.ceil(n_rows / config.batch_size)
+    low = max(1, config.max_steps // 50)
+    high = max(1, config.max_steps // 10)
+    return int(min(max(one_pass, low), high))
+
+
+@contextlib.contextmanager
+def preserved_global_rng():
+    """Restore torch's global CPU random state after the block.
+
+    Module constructors draw their initial weights from the global generator;
+    the models are re-initialized from a local generator afterwards
+    (:meth:`~dgm_resample.nn.TabularModel.initialize`), and this keeps the
+    user's global state as it was.
+    """
+    state = torch.random.get_rng_state()
+    try:
+        yield
+    finally:
+        torch.random.set_rng_state(state)
+
+
+def fit_loop(model, x, cond, x_valid, cond_valid, config, generator, valid_seed):
+    """Train ``model`` within the step budget; keep the best validated weights.
+
+    Parameters
+    ----------
+    model : TabularModel
+        Already on ``config.device``.
+    x, cond : Tensor
+        Encoded training rows and their class indices.
+    x_valid, cond_valid : Tensor or None
+        Held-out rows for early stopping (``None`` or empty: no early stopping).
+    config : TrainConfig
+    generator : torch.Generator
+        Source of every random draw of the training run.
+    valid_seed : int
+        Seed of the fixed noise used when scoring validation rows.
+
+    Returns
+    -------
+    history : list of dict
+        One record per epoch: epoch, step, train_loss, valid_loss, time.
+    """
+    batches = BalancedBatches(cond, config.batch_size, generator)
+    optimizers = model.configure_optimizers(config.learning_rate)
+    steps_per_epoch = epoch_length(len(x), config)
+    n_epochs = math.ceil(config.max_steps / steps_per_epoch)
+    use_valid = x_valid is not None and len(x_valid) > 0
+    best_score, best_state, bad_epochs, step = math.inf, None, 0, 0
+    history, start = [], time.perf_counter()
+    bar = tqdm(total=config.max_steps, desc=config.description, disable=not config.verbose)
+    for epoch in range(n_epochs):
+        n_steps = min(steps_per_epoch, config.max_steps - step)
+        train_loss = run_epoch(model, x, cond, batches, optimizers, n_steps, generator)
+        step += n_steps
+        record = {"epoch": epoch, "step": step, "train_loss": train_loss}
+        if not math.isfinite(train_loss):
+            bar.close()
+            if best_state is None:
+                raise FloatingPointError(
+                    f"Training diverged (non-finite loss at step {step}); try a smaller "
+                    "learning_rate."
+                )
+            break
+        if use_valid:
+            record["valid_loss"] = evaluate(model, x_valid, cond_valid, valid_seed)
+        record["time"] = time.perf_counter() - start
+        history.append(record)
+        bar.update(n_steps)
+        bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if k.endswith("loss")})
+        if not use_valid:
+            continue
+        score = record["valid_loss"]
+        threshold = best_score - 1e-4 * abs(best_score) if best_state is not None else math.inf
+        if math.isfinite(score) and score < threshold:
+            best_score, bad_epochs = score, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            bad_epochs += 1
+            if config.patience is not None and bad_epochs >= config.patience:
+                break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return history

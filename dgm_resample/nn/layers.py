@@ -1,0 +1,147 @@
+"""Building blocks shared by the model families: an MLP and span-aware heads.
+
+Everything here reads the encoder's spans (``numeric`` / ``binary`` /
+``categorical`` blocks of the encoded matrix) and never a column name.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+class MLP(nn.Sequential):
+    """Linear layers with SiLU activations (no batch statistics anywhere).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Input and output widths.
+    hidden_dims : sequence of int
+        Widths of the hidden layers.
+    dropout : float, default=0.0
+        Dropout after each hidden activation.
+    """
+
+    def __init__(self, in_features, out_features, hidden_dims=(128, 128), dropout=0.0):
+        layers, width = [], in_features
+        for hidden in hidden_dims:
+            layers += [nn.Linear(width, hidden), nn.SiLU()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            width = hidden
+        layers.append(nn.Linear(width, out_features))
+        super().__init__(*layers)
+
+
+def kind_indices(spans, kind):
+    """Encoded column indices of all width-1 spans of ``kind``."""
+    return torch.tensor([s.start for s in spans if s.kind == kind], dtype=torch.long)
+
+
+def categorical_groups(spans):
+    """Categorical spans grouped by width: ``{width: LongTensor (n_spans, width)}``."""
+    groups = {}
+    for s in spans:
+        if s.kind == "categorical":
+            groups.setdefault(s.width, []).append(list(range(s.start, s.stop)))
+    return {w: torch.tensor(idx, dtype=torch.long) for w, idx in groups.items()}
+
+
+class SpanLayout(nn.Module):
+    """Index buffers that let heads treat all spans of one kind at once.
+
+    Categorical spans of equal width are gathered into one ``(batch, n, width)``
+    tensor, so the cost does not grow with a Python loop over columns.
+    """
+
+    def __init__(self, spans):
+        super().__init__()
+        self.spans = tuple(spans)
+        self.n_encoded = max((s.stop for s in spans), default=0)
+        self.register_buffer("numeric_idx", kind_indices(spans, "numeric"), persistent=False)
+        self.register_buffer("binary_idx", kind_indices(spans, "binary"), persistent=False)
+        groups = categorical_groups(spans)
+        self.widths = tuple(sorted(groups))
+        for w in self.widths:
+            self.register_buffer(f"cat_idx_{w}", groups[w], persistent=False)
+
+    def categorical(self):
+        """Yield ``(width, index tensor of shape (n_spans, width))`` per width group."""
+        for w in self.widths:
+            yield w, getattr(self, f"cat_idx_{w}")
+
+    @property
+    def n_numeric(self):
+        return self.numeric_idx.numel()
+
+
+def gumbel_noise(shape, generator, device):
+    """Standard Gumbel noise drawn from ``generator``."""
+    u = torch.rand(shape, generator=generator, device=device)
+    exponential = -torch.log(u.clamp_min(1e-10))
+    return -torch.log(exponential.clamp_min(1e-10))
+
+
+def sample_one_hot(logits, generator):
+    """Draw one-hot vectors from ``softmax(logits)`` over the last dimension."""
+    choice = (logits + gumbel_noise(logits.shape, generator, logits.device)).argmax(-1)
+    return F.one_hot(choice, logits.shape[-1]).to(logits.dtype)
+
+
+class MixedLikelihood(nn.Module):
+    """The mixed likelihood p(x | params) of an encoded row.
+
+    ``params`` has the encoded layout: a mean for each numeric column (Gaussian
+    with a learned per-column scale), a logit for each binary column
+    (Bernoulli) and logits for each categorical block (softmax).
+    """
+
+    def __init__(self, spans, min_log_scale=-5.0):
+        super().__init__()
+        self.layout = SpanLayout(spans)
+        self.log_scale = nn.Parameter(torch.full((self.layout.n_numeric,), -1.0))
+        self.min_log_scale = min_log_scale
+
+    def _scale(self):
+        return self.log_scale.clamp(self.min_log_scale, 2.0)
+
+    def nll(self, params, x):
+        """Negative log-likelihood of each row, shape ``(batch,)``."""
+        layout, total = self.layout, params.new_zeros(params.shape[0])
+        if layout.n_numeric:
+            log_scale = self._scale()
+            z = (x[:, layout.numeric_idx] - params[:, layout.numeric_idx]) * torch.exp(-log_scale)
+            total = total + (0.5 * z.pow(2) + log_scale + 0.5 * _LOG_2PI).sum(-1)
+        if layout.binary_idx.numel():
+            idx = layout.binary_idx
+            total = total + F.binary_cross_entropy_with_logits(
+                params[:, idx], x[:, idx], reduction="none"
+            ).sum(-1)
+        for _, idx in layout.categorical():
+            log_p = F.log_softmax(params[:, idx], dim=-1)
+            total = total - (log_p * x[:, idx]).sum(dim=(-1, -2))
+        return total
+
+    def sample(self, params, generator):
+        """Draw encoded rows from p(x | params)."""
+        layout, out = self.layout, torch.zeros_like(params)
+        if layout.n_numeric:
+            idx = layout.numeric_idx
+            noise = torch.randn(
+                (params.shape[0], idx.numel()), generator=generator, device=params.device
+            )
+            out[:, idx] = params[:, idx] + torch.exp(self._scale()) * noise
+        if layout.binary_idx.numel():
+            idx = layout.binary_idx
+            u = torch.rand((params.shape[0], idx.numel()), generator=generator, device=params.device)
+            out[:, idx] = (u < torch.sigmoid(params[:, idx])).to(params.dtype)
+        for _, idx in layout.categorical():
+            one_hot = sample_one_hot(params[:, idx], generator)
+            out[:, idx.reshape(-1)] = one_hot.reshape(params.shape[0], -1)
+        return out
