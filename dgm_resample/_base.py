@@ -37,6 +37,11 @@ MAX_RESAMPLE_TRIES = 10
 _SEED_MAX = np.iinfo(np.int32).max
 
 
+def _label(label):
+    """Readable form of a class label for messages (numpy scalars as Python values)."""
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
 def _random_state(random_state):
     """``check_random_state``, except that ``None`` draws fresh OS entropy.
 
@@ -113,8 +118,14 @@ class BaseDGMOverSampler(BaseOverSampler):
             )
         frame = as_frame(X)
         check_consistent_length(frame, y)
-        if frame.shape[0] == 0 or frame.shape[1] == 0:
-            raise ValueError(f"Found an empty table of shape {frame.shape}; X needs rows and columns.")
+        if frame.shape[0] == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of 1 is required."
+            )
+        if frame.shape[1] == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={frame.shape}) while a minimum of 1 is required."
+            )
         for name in frame.columns:
             col = frame[name]
             if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
@@ -138,7 +149,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         for label, n_new in self.sampling_strategy_.items():
             if n_new > 0 and counts.get(label, 0) < MIN_CLASS_ROWS:
                 raise ValueError(
-                    f"Class {label!r} has {counts.get(label, 0)} sample(s); "
+                    f"Class {_label(label)} has {counts.get(label, 0)} sample(s); "
                     f"{type(self).__name__} needs at least {MIN_CLASS_ROWS} to learn "
                     "from. Drop the class from sampling_strategy or use "
                     "RandomOverSampler for it."
@@ -226,6 +237,8 @@ class BaseDGMOverSampler(BaseOverSampler):
 
     def _generate_encoded(self, label, n, device, generator):
         """``n`` encoded rows of class ``label``; non-finite rows are redrawn."""
+        if n == 0:
+            return np.zeros((0, self.encoder_.n_encoded_), dtype=np.float32)
         model = self.models_[label].to(device)
         try:
             out = model.generate(n, self._condition(label, n, device), generator)
@@ -237,7 +250,7 @@ class BaseDGMOverSampler(BaseOverSampler):
                 out[bad] = model.generate(n_bad, self._condition(label, n_bad, device), generator)
             else:
                 raise FloatingPointError(
-                    f"The model for class {label!r} keeps generating non-finite values."
+                    f"The model for class {_label(label)} keeps generating non-finite values."
                 )
         finally:
             model.cpu()
@@ -279,7 +292,8 @@ class BaseDGMOverSampler(BaseOverSampler):
             raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
         if y not in self.models_:
             raise ValueError(
-                f"No model can generate class {y!r}; fitted classes: {list(self.models_)}."
+                f"No model can generate class {_label(y)}; fitted classes: "
+                f"{[_label(c) for c in self.models_]}."
             )
         device = resolve_device(self.device)
         seed = _random_state(random_state).randint(_SEED_MAX)

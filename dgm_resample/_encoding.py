@@ -401,7 +401,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         numeric = [c for c in self.columns_ if c.kind == NUMERIC]
         decoded_numeric = {}
         if numeric:
-            raw = self.scaler_.inverse_transform(Z[:, [c.span.start for c in numeric]])
+            raw = Z[:, [c.span.start for c in numeric]]
+            raw = self.scaler_.inverse_transform(raw) if len(raw) else raw
             for k, column in enumerate(numeric):
                 decoded_numeric[column.span.start] = raw[:, k]
         data = {}

@@ -143,5 +143,5 @@ class MixedLikelihood(nn.Module):
             out[:, idx] = (u < torch.sigmoid(params[:, idx])).to(params.dtype)
         for _, idx in layout.categorical():
             one_hot = sample_one_hot(params[:, idx], generator)
-            out[:, idx.reshape(-1)] = one_hot.reshape(params.shape[0], -1)
+            out[:, idx.reshape(-1)] = one_hot.reshape(params.shape[0], idx.numel())
         return out

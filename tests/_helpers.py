@@ -1,0 +1,44 @@
+"""Helpers shared by the test modules (import as ``from _helpers import ...``)."""
+
+import numpy as np
+import pandas as pd
+
+import dgm_resample
+from dgm_resample._base import BaseDGMOverSampler
+
+#: every public deep generative sampler, discovered from the package
+SAMPLERS = [
+    getattr(dgm_resample, name)
+    for name in dgm_resample.__all__
+    if isinstance(getattr(dgm_resample, name), type)
+    and issubclass(getattr(dgm_resample, name), BaseDGMOverSampler)
+]
+
+
+def tiny(cls, **params):
+    """A sampler with a settings small enough for unit tests."""
+    settings = {"max_steps": 10, "batch_size": 64, "random_state": 0, "device": "cpu"}
+    settings.update(params)
+    return cls(**settings)
+
+
+def mixed_frame(n=300, minority=0.15, seed=0, with_nan=True):
+    """A mixed-type table (float, int, float32, bool, category, str, NaN) and labels."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < minority).astype(int)
+    frame = pd.DataFrame(
+        {
+            "num": rng.normal(size=n) + 2 * y,
+            "count": rng.integers(3, 12, n),
+            "small": rng.normal(size=n).astype("float32"),
+            "flag": rng.random(n) > 0.4,
+            "color": pd.Categorical(rng.choice(["red", "green", "blue"], n)),
+            "city": rng.choice(["paris", "oslo"], n).astype(object),
+        }
+    )
+    if with_nan:
+        frame["gappy"] = np.where(rng.random(n) < 0.25, np.nan, rng.gamma(2.0, size=n))
+        frame["label_na"] = pd.Series(
+            np.where(rng.random(n) < 0.2, None, rng.choice(["u", "v", "w"], n)), dtype=object
+        )
+    return frame, y

@@ -1,0 +1,136 @@
+"""TabularEncoder: spans as data, exact inverse, dtypes, missing values, errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from _helpers import mixed_frame
+
+from dgm_resample import Span, TabularEncoder
+
+
+def assert_same_table(a, b):
+    assert list(a.columns) == list(b.columns)
+    assert list(a.dtypes) == list(b.dtypes)
+    for col in a.columns:
+        left, right = a[col], b[col]
+        assert left.isna().tolist() == right.isna().tolist(), col
+        if pd.api.types.is_float_dtype(left.dtype):
+            np.testing.assert_allclose(left.dropna(), right.dropna(), rtol=1e-5, atol=1e-5)
+        else:
+            assert left.dropna().tolist() == right.dropna().tolist(), col
+
+
+def test_spans_tile_the_encoded_matrix():
+    frame, _ = mixed_frame()
+    encoder = TabularEncoder(random_state=0).fit(frame)
+    spans = encoder.spans_
+    assert spans[0].start == 0
+    for left, right in zip(spans, spans[1:]):
+        assert right.start == left.stop
+    assert spans[-1].stop == encoder.n_encoded_ == encoder.transform(frame).shape[1]
+    kinds = {c.name: c.kind for c in encoder.columns_}
+    assert kinds == {
+        "num": "numeric",
+        "count": "numeric",
+        "small": "numeric",
+        "flag": "binary",
+        "color": "categorical",
+        "city": "categorical",
+        "gappy": "numeric",
+        "label_na": "categorical",
+    }
+    gappy = next(c for c in encoder.columns_ if c.name == "gappy")
+    assert gappy.missing_span == Span(gappy.span.stop, 1, "binary")
+    label_na = next(c for c in encoder.columns_ if c.name == "label_na")
+    assert label_na.span.width == 4  # u, v, w and the missing level
+
+
+def test_inverse_is_exact_on_training_rows():
+    frame, _ = mixed_frame()
+    encoder = TabularEncoder(random_state=0).fit(frame)
+    Z = encoder.transform(frame)
+    assert Z.dtype == np.float32 and np.isfinite(Z).all()
+    assert_same_table(encoder.inverse_transform(Z), frame)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_numpy_arrays_keep_their_dtype(dtype):
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(100, 3)) * 10).astype(dtype)
+    encoder = TabularEncoder(random_state=0).fit(X)
+    back = encoder.inverse_transform(encoder.transform(X))
+    assert back.dtype == X.dtype
+    np.testing.assert_allclose(back, X, rtol=1e-4, atol=1e-3)
+
+
+def test_object_array_is_categorical():
+    X = np.array([["a", "x"], ["b", "y"], ["a", "y"], ["c", "x"]], dtype=object)
+    encoder = TabularEncoder().fit(X)
+    assert [s.kind for s in encoder.spans_] == ["categorical", "categorical"]
+    back = encoder.inverse_transform(encoder.transform(X))
+    assert back.dtype == object
+    np.testing.assert_array_equal(back, X)
+
+
+def test_decoding_raw_outputs_gives_valid_values():
+    frame, _ = mixed_frame()
+    encoder = TabularEncoder(random_state=0).fit(frame)
+    rng = np.random.default_rng(0)
+    Z = rng.normal(scale=4, size=(500, encoder.n_encoded_))
+    out = encoder.inverse_transform(Z)
+    assert list(out.dtypes) == list(frame.dtypes)
+    assert out["count"].between(frame["count"].min(), frame["count"].max()).all()
+    assert out["num"].between(frame["num"].min(), frame["num"].max()).all()
+    assert set(out["color"].dropna()) <= set(frame["color"].cat.categories)
+    assert set(out["city"]) <= {"paris", "oslo"}
+    assert out["flag"].dtype == bool
+    assert out["gappy"].isna().any() and out["label_na"].isna().any()
+
+
+def test_two_valued_numeric_column_is_binary_and_decodes_to_its_values():
+    X = np.array([[0.5, 1.0], [2.5, 3.0], [0.5, 2.0], [2.5, 4.0]])
+    encoder = TabularEncoder().fit(X)
+    assert encoder.spans_[0].kind == "binary"
+    out = encoder.inverse_transform(np.array([[0.9, 0.0], [0.1, 0.0]]))
+    np.testing.assert_array_equal(out[:, 0], [2.5, 0.5])
+
+
+def test_nullable_and_boolean_extension_dtypes():
+    frame = pd.DataFrame(
+        {
+            "i": pd.array([1, None, 3, 4, 2], dtype="Int64"),
+            "b": pd.array([True, None, False, True, False], dtype="boolean"),
+        }
+    )
+    encoder = TabularEncoder().fit(frame)
+    assert_same_table(encoder.inverse_transform(encoder.transform(frame)), frame)
+
+
+@pytest.mark.parametrize(
+    "selection", [["count", "city"], [1, 5], [False, True, False, False, False, True]]
+)
+def test_categorical_features_by_name_index_or_mask(selection):
+    frame, _ = mixed_frame(with_nan=False)
+    encoder = TabularEncoder(categorical_features=selection).fit(frame)
+    mask = encoder.categorical_mask_
+    assert mask[1] and mask[5] and mask[4]  # 'color' stays categorical by its dtype
+    assert not mask[0]
+    back = encoder.inverse_transform(encoder.transform(frame))
+    assert back["count"].tolist() == frame["count"].tolist()
+
+
+def test_errors_name_the_problem():
+    frame = pd.DataFrame({"when": pd.date_range("2020", periods=4), "x": range(4)})
+    with pytest.raises(TypeError, match="'when'.*not supported"):
+        TabularEncoder().fit(frame)
+    with pytest.raises(ValueError, match="infinity in column 'x'"):
+        TabularEncoder().fit(pd.DataFrame({"x": [1.0, np.inf, 2.0, 3.0]}))
+    with pytest.raises(ValueError, match="only missing values"):
+        TabularEncoder().fit(pd.DataFrame({"x": [np.nan] * 3, "y": [1.0, 2.0, 3.0]}))
+    with pytest.raises(ValueError, match="unknown columns"):
+        TabularEncoder(categorical_features=["nope"]).fit(pd.DataFrame({"x": [1.0, 2.0]}))
+    encoder = TabularEncoder().fit(pd.DataFrame({"c": ["a", "b", "a"]}))
+    with pytest.raises(ValueError, match="not seen in fit"):
+        encoder.transform(pd.DataFrame({"c": ["z"]}))
+    with pytest.raises(ValueError, match="2 features.*fitted with 3"):
+        TabularEncoder().fit(np.ones((3, 3))).transform(np.ones((3, 2)))
