@@ -126,11 +126,6 @@ class BaseDGMOverSampler(BaseOverSampler):
             raise ValueError(
                 f"Found array with 0 feature(s) (shape={frame.shape}) while a minimum of 1 is required."
             )
-        for name in frame.columns:
-            col = frame[name]
-            if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-                if np.isinf(col.to_numpy(dtype=np.float64, na_value=np.nan)).any():
-                    raise ValueError(f"Input X contains infinity in column {name!r}.")
         self._set_feature_info(X, frame)
         if not isinstance(X, pd.DataFrame):
             X = np.asarray(X)

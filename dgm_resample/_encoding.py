@@ -81,7 +81,8 @@ def as_frame(X):
     """Return ``X`` as a DataFrame with positional column labels if needed.
 
     Sparse pandas columns are densified. Columns are validated: datetime,
-    timedelta, period, interval and complex columns raise a ``TypeError``.
+    timedelta, period, interval and complex columns raise a ``TypeError``,
+    infinite values a ``ValueError``.
     """
     if isinstance(X, pd.DataFrame):
         frame = X
@@ -105,6 +106,9 @@ def as_frame(X):
                 "datetime, timedelta, period, interval and complex columns to numbers "
                 "or categories first."
             )
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            if np.isinf(frame[name].to_numpy(dtype=np.float64, na_value=np.nan)).any():
+                raise ValueError(f"Input X contains infinity in column {name!r}.")
     return frame
 
 
@@ -300,8 +304,6 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             values = np.array([False, True], dtype=object)
         else:
             observed = np.asarray(series[~missing].to_numpy(dtype=np.float64))
-            if not np.isfinite(observed).all():
-                raise ValueError(f"Input X contains infinity in column {name!r}.")
             values = np.unique(observed)
         integer = is_bool or bool(np.all(np.mod(observed.astype(np.float64), 1) == 0))
         if is_bool or len(values) == 2:
@@ -362,8 +364,6 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 out[:, column.span.start] = hits
             else:
                 values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-                if np.isinf(values).any():
-                    raise ValueError(f"Input X contains infinity in column {column.name!r}.")
                 numeric_cols.append((column.span.start, values))
         if numeric_cols:
             starts = [s for s, _ in numeric_cols]

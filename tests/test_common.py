@@ -1,9 +1,8 @@
 """imbalanced-learn's and scikit-learn's estimator checks on every sampler."""
 
+from _helpers import SAMPLERS, tiny
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
-
-from _helpers import SAMPLERS, tiny
 
 INSTANCES = [tiny(cls) for cls in SAMPLERS]
 
