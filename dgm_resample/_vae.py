@@ -42,9 +42,12 @@ class VAEOverSampler(BaseDGMOverSampler):
         Minibatch size; rows are drawn class-balanced with replacement.
     learning_rate : float, default=1e-3
         Adam learning rate.
-    validation_fraction : float or None, default=0.1
+    validation_fraction : float or None, default=None
         Fraction of each class (with at least 10 rows) held out for early
         stopping on the validation ELBO; ``None`` or 0 trains the full budget.
+        Off by default: on the quality benchmark (10 KEEL/UCI datasets, LR,
+        k-NN, tree) stopping on the ELBO lowered the F1 and G-mean ranks
+        against SMOTE, while the full 1,000-step budget costs only seconds.
     patience : int or None, default=5
         Evaluations without improvement before stopping; the best weights are kept.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
@@ -111,7 +114,7 @@ class VAEOverSampler(BaseDGMOverSampler):
         max_steps=1000,
         batch_size=256,
         learning_rate=1e-3,
-        validation_fraction=0.1,
+        validation_fraction=None,
         patience=5,
         device="auto",
         n_threads=None,

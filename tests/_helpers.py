@@ -17,7 +17,13 @@ SAMPLERS = [
 
 def tiny(cls, **params):
     """A sampler with a settings small enough for unit tests."""
-    settings = {"max_steps": 10, "batch_size": 64, "random_state": 0, "device": "cpu"}
+    settings = {
+        "max_steps": 10,
+        "batch_size": 64,
+        "validation_fraction": 0.1,
+        "random_state": 0,
+        "device": "cpu",
+    }
     settings.update(params)
     return cls(**settings)
 
