@@ -1,8 +1,19 @@
 """dgm_resample: imbalanced-learn compatible over-sampling with deep generative models."""
 
+from ._autoregressive import AutoregressiveOverSampler
+from ._diffusion import DiffusionOverSampler
 from ._encoding import Span, TabularEncoder
+from ._gan import GANOverSampler
 from ._vae import VAEOverSampler
 
 __version__ = "0.1.0"
 
-__all__ = ["Span", "TabularEncoder", "VAEOverSampler", "__version__"]
+__all__ = [
+    "AutoregressiveOverSampler",
+    "DiffusionOverSampler",
+    "GANOverSampler",
+    "Span",
+    "TabularEncoder",
+    "VAEOverSampler",
+    "__version__",
+]

@@ -17,6 +17,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._encoding import TabularEncoder, as_frame
@@ -307,13 +308,26 @@ class BaseDGMOverSampler(BaseOverSampler):
 
 
 
+def _has_trained_models(sampler):
+    """``score_samples`` exists once ``fit_resample`` has trained the models.
+
+    (``fit`` only validates, as in imbalanced-learn, and trains nothing.)
+    """
+    if not hasattr(sampler, "models_"):
+        raise AttributeError(
+            f"{type(sampler).__name__}.score_samples is available after fit_resample."
+        )
+    return True
+
+
 class LikelihoodMixin:
     """``score_samples`` for samplers whose model has an exact ``log_prob``."""
 
     #: rows scored per forward pass
     _score_batch_size = 4096
 
-    def score_samples(self, X, y):
+    @available_if(_has_trained_models)
+    def score_samples(self, X, y=None):
         """Log-likelihood log p(x | y) of each row under the fitted model.
 
         The density is measured in the encoded space of ``encoder_`` (numeric
@@ -326,15 +340,21 @@ class LikelihoodMixin:
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
             Rows with the schema seen in fit.
-        y : array-like of shape (n_samples,) or label
+        y : array-like of shape (n_samples,), label or None, default=None
             Class of each row (a single label applies to all rows); each class
-            must have a fitted model.
+            must have a fitted model. ``None`` scores the mixture of the
+            classes that have a model under a uniform class prior:
+            log(mean_c p(x | c)).
 
         Returns
         -------
         log_prob : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "models_")
+        if y is None:
+            per_class = np.stack([self.score_samples(X, label) for label in self.models_])
+            top = per_class.max(axis=0)
+            return top + np.log(np.exp(per_class - top).mean(axis=0))
         Z = self.encoder_.transform(X)
         labels = np.asarray(y, dtype=object)
         if labels.ndim == 0:

@@ -1,0 +1,163 @@
+"""AutoregressiveOverSampler: over-sampling with a class-conditional MADE."""
+
+from __future__ import annotations
+
+import numbers
+
+from sklearn.utils._param_validation import Interval
+
+from ._base import BaseDGMOverSampler, LikelihoodMixin
+from .nn.autoregressive import AutoregressiveModel
+
+
+class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
+    """Over-sample with a class-conditional autoregressive model.
+
+    The encoded table is factorized over its spans (a numeric column, a binary
+    column or missing-value indicator, or a whole categorical block) as
+    p(x | y) = prod_j p(x_j | x_<j, y). Discrete spans come first in the order
+    and numeric spans last, so every numeric value is modelled given all
+    discrete columns, including its own missing-value indicator. One masked
+    network (MADE) gives every conditional in a single forward pass: a mixture
+    of Gaussians for numeric spans (in the quantile-normal space), a Bernoulli
+    for binary spans and a softmax for categorical blocks. The class label
+    conditions every layer. Training maximizes the exact likelihood with
+    class-balanced minibatches; new rows of a class are drawn span by span
+    under that class's label, exactly the requested number, no rejection.
+    The exact likelihood is exposed by :meth:`score_samples`.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        Which classes to over-sample and to how many rows, with imbalanced-learn's
+        semantics (see :class:`~imblearn.over_sampling.SMOTE`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the encoder, the validation split, training and sampling. The same
+        value gives bit-identical output on CPU. ``None`` uses fresh OS entropy;
+        global random states are never read or changed.
+    categorical_features : "auto", array-like or None, default="auto"
+        Categorical columns: "auto" takes pandas category / object / string
+        columns; or names, indices or a boolean mask as in SMOTENC.
+    conditioning : {"joint", "per_class"}, default="joint"
+        One model for all classes conditioned on the label, or one model per
+        over-sampled class trained on that class's rows only.
+    max_steps : int, default=1000
+        Budget of optimizer steps (training cost does not grow with the rows).
+    batch_size : int, default=256
+        Minibatch size; rows are drawn class-balanced with replacement.
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    validation_fraction : float or None, default=None
+        Fraction of each class (with at least 10 rows) held out for early
+        stopping on the validation negative log-likelihood; ``None`` or 0
+        trains the full budget. Off by default: on the quality benchmark
+        (10 KEEL/UCI datasets, LR, k-NN, tree) the full 1,000-step budget
+        without held-out rows gave better F1 and G-mean ranks against SMOTE.
+    patience : int or None, default=5
+        Evaluations without improvement before stopping; the best weights are kept.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        Where to train and sample. A fitted sampler is stored on the CPU.
+    n_threads : int or None, default=None
+        Torch intra-op threads during fit and sampling; ``None`` keeps the
+        current setting.
+    verbose : int, default=0
+        Show a progress bar while training.
+    hidden_dims : tuple of int, default=(128, 128)
+        Widths of the masked hidden layers.
+    n_components : int, default=5
+        Gaussian mixture components per numeric column.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of rows generated per class.
+    classes_ : ndarray
+        Class labels seen in fit.
+    encoder_ : TabularEncoder
+        The fitted table encoding (spans in ``encoder_.spans_``).
+    models_ : dict
+        Trained model per over-sampled class (the same model for every class
+        when ``conditioning="joint"``), stored on the CPU.
+    history_ : list of dict
+        Per-epoch training records (epoch, step, train_loss, valid_loss, time;
+        and class with ``conditioning="per_class"``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    VAEOverSampler : Over-sampling with a class-conditional VAE.
+    imblearn.over_sampling.SMOTENC : Interpolation-based over-sampling of mixed data.
+
+    Notes
+    -----
+    :meth:`score_samples` returns log p(x | y) in the encoded space: numeric
+    columns contribute densities after the quantile-normal transform (component
+    scales are floored at exp(-7), so constant columns give large but finite
+    values), binary columns, missing-value indicators and categorical columns
+    contribute log-probabilities. Sampled numeric values are clipped to
+    [-10, 10] in the encoded space before decoding.
+
+    Examples
+    --------
+    >>> from collections import Counter
+    >>> from sklearn.datasets import make_classification
+    >>> from dgm_resample import AutoregressiveOverSampler
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> sampler = AutoregressiveOverSampler(max_steps=50, random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> sorted(Counter(y_res.tolist()).items())
+    [(0, 269), (1, 269)]
+    >>> sampler.score_samples(X[:3], y[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDGMOverSampler._parameter_constraints,
+        "hidden_dims": [tuple, list],
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        categorical_features="auto",
+        conditioning="joint",
+        max_steps=1000,
+        batch_size=256,
+        learning_rate=1e-3,
+        validation_fraction=None,
+        patience=5,
+        device="auto",
+        n_threads=None,
+        verbose=0,
+        hidden_dims=(128, 128),
+        n_components=5,
+    ):
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            categorical_features=categorical_features,
+            conditioning=conditioning,
+            max_steps=max_steps,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            device=device,
+            n_threads=n_threads,
+            verbose=verbose,
+        )
+        self.hidden_dims = hidden_dims
+        self.n_components = n_components
+
+    def _build_model(self, spans, n_classes, n_rows):
+        return AutoregressiveModel(
+            spans,
+            n_classes,
+            hidden_dims=tuple(self.hidden_dims),
+            n_components=self.n_components,
+        )

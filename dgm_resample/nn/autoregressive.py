@@ -1,0 +1,257 @@
+"""Class-conditional autoregressive model over the spans of an encoded table.
+
+p(x | y) = prod_j p(x_j | x_<j, y), where ``j`` runs over spans (a numeric
+column, a binary column or a whole one-hot categorical block). All conditionals
+come from one MADE network (masked linear layers), so the likelihood of a batch
+is one forward pass; sampling runs one pass per span.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .base import TabularModel
+from .layers import sample_one_hot
+
+_LOG_2PI = math.log(2 * math.pi)
+_KIND_RANK = {"binary": 0, "categorical": 1, "numeric": 2}
+
+
+def span_order(spans):
+    """Autoregressive order of the spans: binary, then categorical, then numeric.
+
+    Discrete spans come first, so every numeric value is modelled given all
+    discrete columns, and in particular after its own missing-value indicator
+    (a binary span). Ties keep the encoder's order.
+    """
+    return sorted(range(len(spans)), key=lambda i: (_KIND_RANK[spans[i].kind], i))
+
+
+class MaskedLinear(nn.Linear):
+    """A linear layer whose weight is multiplied by a fixed 0/1 connectivity mask."""
+
+    def __init__(self, in_features, out_features, mask):
+        super().__init__(in_features, out_features)
+        self.register_buffer("mask", mask.to(torch.float32), persistent=False)
+
+    def forward(self, x):
+        return F.linear(x, self.weight * self.mask, self.bias)
+
+
+def _soft_clamp(value, low, high):
+    """Differentiable clamp of ``value`` into ``[low, high]`` (softplus at both ends)."""
+    value = low + F.softplus(value - low)
+    return high - F.softplus(high - value)
+
+
+class AutoregressiveModel(TabularModel):
+    """MADE over the encoded spans with a likelihood head per span kind.
+
+    - numeric span: a mixture of ``n_components`` Gaussians (logits, means and
+      log-scales, the log-scales soft-clamped to ``[min_log_scale, 3]`` so a
+      constant column cannot drive a density to infinity);
+    - binary span: a Bernoulli logit;
+    - categorical span: softmax logits over its levels.
+
+    The class label conditions every layer: a learned per-class vector is added
+    to each hidden pre-activation and to the output (unmasked), so even the
+    first span of the order has a class-dependent distribution.
+
+    Parameters
+    ----------
+    spans : sequence of Span
+        Layout of the encoded table.
+    n_classes : int
+        Number of class labels.
+    hidden_dims : sequence of int, default=(128, 128)
+        Widths of the masked hidden layers.
+    n_components : int, default=5
+        Gaussian components per numeric span.
+    min_log_scale : float, default=-7.0
+        Floor of the component log-scales.
+    clamp : float, default=10.0
+        Sampled numeric values are clipped to ``[-clamp, clamp]``; network
+        inputs are clipped to the same range.
+    """
+
+    def __init__(
+        self,
+        spans,
+        n_classes,
+        hidden_dims=(128, 128),
+        n_components=5,
+        min_log_scale=-7.0,
+        clamp=10.0,
+    ):
+        super().__init__()
+        self.spans = tuple(spans)
+        self.n_encoded = max((s.stop for s in self.spans), default=0)
+        self.n_components, self.min_log_scale, self.clamp = n_components, min_log_scale, clamp
+        self.hidden_dims = tuple(hidden_dims)
+        self.order = span_order(self.spans)
+        n_spans = len(self.spans)
+        degree = [0] * n_spans  # 1-based position of each span in the order
+        for position, index in enumerate(self.order):
+            degree[index] = position + 1
+
+        # input degrees, output layout and degrees
+        in_degree = torch.zeros(self.n_encoded, dtype=torch.long)
+        self._out_slices, width = [None] * n_spans, 0
+        numeric, binary, categorical = [], [], {}
+        for i, s in enumerate(self.spans):
+            in_degree[s.start : s.stop] = degree[i]
+        for i, s in enumerate(self.spans):  # numeric params first, then binary, then blocks
+            if s.kind == "numeric":
+                self._out_slices[i] = (width, width + 3 * n_components)
+                numeric.append((s.start, width))
+                width += 3 * n_components
+        for i, s in enumerate(self.spans):
+            if s.kind == "binary":
+                self._out_slices[i] = (width, width + 1)
+                binary.append((s.start, width))
+                width += 1
+        for i, s in enumerate(self.spans):
+            if s.kind == "categorical":
+                self._out_slices[i] = (width, width + s.width)
+                categorical.setdefault(s.width, []).append((s.start, width))
+                width += s.width
+        self.n_out = width
+        out_deg = torch.zeros(width, dtype=torch.long)
+        for i in range(n_spans):
+            lo, hi = self._out_slices[i]
+            out_deg[lo:hi] = degree[i]
+
+        # index buffers: encoded columns and their output parameters, per kind
+        k = n_components
+        self.register_buffer(
+            "num_x", torch.tensor([a for a, _ in numeric], dtype=torch.long), persistent=False
+        )
+        self.register_buffer(
+            "num_out",
+            torch.tensor([list(range(o, o + 3 * k)) for _, o in numeric], dtype=torch.long).reshape(
+                len(numeric), 3 * k
+            ),
+            persistent=False,
+        )
+        self.register_buffer(
+            "bin_x", torch.tensor([a for a, _ in binary], dtype=torch.long), persistent=False
+        )
+        self.register_buffer(
+            "bin_out", torch.tensor([o for _, o in binary], dtype=torch.long), persistent=False
+        )
+        self.cat_widths = tuple(sorted(categorical))
+        for w in self.cat_widths:
+            starts = categorical[w]
+            self.register_buffer(
+                f"cat_x_{w}",
+                torch.tensor([list(range(a, a + w)) for a, _ in starts], dtype=torch.long),
+                persistent=False,
+            )
+            self.register_buffer(
+                f"cat_out_{w}",
+                torch.tensor([list(range(o, o + w)) for _, o in starts], dtype=torch.long),
+                persistent=False,
+            )
+        # fixed spread of the initial component means (a buffer, not learned)
+        self.register_buffer(
+            "mean_offset",
+            torch.linspace(-1.5, 1.5, k) if k > 1 else torch.zeros(1),
+            persistent=False,
+        )
+
+        # MADE masks: a hidden unit of degree d sees inputs of degree <= d; an
+        # output of degree d sees hidden units (and inputs) of degree < d
+        max_hidden = max(n_spans - 1, 1)
+        layers, embeddings, prev_deg = [], [], in_degree
+        for h in self.hidden_dims:
+            deg = torch.arange(h) % max_hidden + 1
+            mask = (deg[:, None] >= prev_deg[None, :]) & (prev_deg[None, :] > 0)
+            layers.append(MaskedLinear(len(prev_deg), h, mask))
+            embeddings.append(nn.Embedding(n_classes, h))
+            prev_deg = deg
+        self.hidden = nn.ModuleList(layers)
+        self.hidden_labels = nn.ModuleList(embeddings)
+        self.output = MaskedLinear(len(prev_deg), width, out_deg[:, None] > prev_deg[None, :])
+        self.skip = MaskedLinear(self.n_encoded, width, out_deg[:, None] > in_degree[None, :])
+        self.output_label = nn.Embedding(n_classes, width)
+        self.activation = nn.SiLU()
+
+    # ----------------------------------------------------------- network
+    @torch.no_grad()
+    def initialize(self, generator):
+        super().initialize(generator)
+        for embedding in [*self.hidden_labels, self.output_label]:
+            embedding.weight.mul_(0.1)
+        return self
+
+    def forward(self, x, cond):
+        """Raw conditional parameters ``(batch, n_out)``; output of span j sees spans < j."""
+        x = x.clamp(-self.clamp, self.clamp)
+        h = x
+        for layer, label in zip(self.hidden, self.hidden_labels):
+            h = self.activation(layer(h) + label(cond))
+        return self.output(h) + self.skip(x) + self.output_label(cond)
+
+    def span_outputs(self, index):
+        """Columns of :meth:`forward`'s output holding the parameters of span ``index``."""
+        lo, hi = self._out_slices[index]
+        return slice(lo, hi)
+
+    def _mixture(self, params):
+        """Split numeric parameters ``(..., 3K)`` into log-weights, means, log-scales."""
+        logits, means, log_scales = params.split(self.n_components, dim=-1)
+        log_scales = _soft_clamp(log_scales, self.min_log_scale, 3.0)
+        return F.log_softmax(logits, dim=-1), means + self.mean_offset, log_scales
+
+    # -------------------------------------------------------- likelihood
+    def log_prob(self, x, cond):
+        """Exact log p(x | y) per row in the encoded space, shape ``(batch,)``.
+
+        Numeric spans enter as densities (quantile-normal space), binary and
+        categorical spans as probabilities.
+        """
+        out = self(x, cond)
+        total = out.new_zeros(out.shape[0])
+        if self.num_x.numel():
+            log_w, means, log_scales = self._mixture(out[:, self.num_out])
+            value = x[:, self.num_x].unsqueeze(-1)
+            z = (value - means) * torch.exp(-log_scales)
+            log_n = -0.5 * z.pow(2) - log_scales - 0.5 * _LOG_2PI
+            total = total + torch.logsumexp(log_w + log_n, dim=-1).sum(-1)
+        if self.bin_x.numel():
+            total = total - F.binary_cross_entropy_with_logits(
+                out[:, self.bin_out], x[:, self.bin_x], reduction="none"
+            ).sum(-1)
+        for w in self.cat_widths:
+            log_p = F.log_softmax(out[:, getattr(self, f"cat_out_{w}")], dim=-1)
+            total = total + (log_p * x[:, getattr(self, f"cat_x_{w}")]).sum(dim=(-1, -2))
+        return total
+
+    def loss(self, x, cond, generator=None):
+        """Mean negative log-likelihood of the batch."""
+        return -self.log_prob(x, cond).mean()
+
+    # ---------------------------------------------------------- sampling
+    def sample(self, n, cond, generator=None):
+        """Draw ``n`` encoded rows span by span (one forward pass per span)."""
+        device = self.output.weight.device
+        x = torch.zeros((n, self.n_encoded), device=device)
+        for index in self.order:
+            span = self.spans[index]
+            params = self(x, cond)[:, self.span_outputs(index)]
+            if span.kind == "numeric":
+                log_w, means, log_scales = self._mixture(params)
+                component = sample_one_hot(log_w, generator)
+                noise = torch.randn((n,), generator=generator, device=device)
+                value = (component * means).sum(-1) + (component * log_scales.exp()).sum(-1) * noise
+                x[:, span.start] = value.clamp(-self.clamp, self.clamp)
+            elif span.kind == "binary":
+                u = torch.rand((n,), generator=generator, device=device)
+                x[:, span.start] = (u < torch.sigmoid(params[:, 0])).to(x.dtype)
+            else:
+                x[:, span.start : span.stop] = sample_one_hot(params, generator)
+        return x

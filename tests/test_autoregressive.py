@@ -1,0 +1,303 @@
+"""AutoregressiveOverSampler and its MADE model: exactness, ordering, robustness."""
+
+import itertools
+import math
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from _helpers import mixed_frame, tiny
+
+from dgm_resample import AutoregressiveOverSampler, Span, TabularEncoder
+from dgm_resample._training import make_generator
+from dgm_resample.nn.autoregressive import AutoregressiveModel, MaskedLinear, span_order
+
+MIXED_SPANS = [
+    Span(0, 1, "numeric"),
+    Span(1, 1, "binary"),
+    Span(2, 3, "categorical"),
+    Span(5, 1, "numeric"),
+    Span(6, 1, "binary"),
+    Span(7, 2, "categorical"),
+    Span(9, 1, "numeric"),
+]
+
+
+def build(spans, n_classes=2, seed=0, **params):
+    model = AutoregressiveModel(spans, n_classes, **params)
+    return model.initialize(make_generator(seed, "cpu")).eval()
+
+
+def random_rows(spans, n, generator):
+    """Encoded rows with valid one-hot / 0-1 / real values for ``spans``."""
+    width = max(s.stop for s in spans)
+    x = torch.zeros(n, width)
+    for s in spans:
+        if s.kind == "numeric":
+            x[:, s.start] = torch.randn(n, generator=generator)
+        elif s.kind == "binary":
+            x[:, s.start] = (torch.rand(n, generator=generator) < 0.5).float()
+        else:
+            level = torch.randint(s.width, (n,), generator=generator)
+            x[:, s.start : s.stop] = torch.nn.functional.one_hot(level, s.width).float()
+    return x
+
+
+def test_discrete_spans_come_first_so_indicators_precede_their_values():
+    # a numeric column followed by its missing indicator, as the encoder lays it out
+    spans = [Span(0, 1, "numeric"), Span(1, 1, "binary"), Span(2, 2, "categorical")]
+    assert span_order(spans) == [1, 2, 0]
+    frame, _ = mixed_frame(n=100)
+    encoder = TabularEncoder().fit(frame)
+    position = {i: p for p, i in enumerate(span_order(encoder.spans_))}
+    index = {s: i for i, s in enumerate(encoder.spans_)}
+    checked = 0
+    for column in encoder.columns_:
+        if column.missing_span is not None and column.kind == "numeric":
+            assert position[index[column.missing_span]] < position[index[column.span]]
+            checked += 1
+    assert checked == 1  # the "gappy" column
+
+
+def test_masked_layers_are_linear_layers_with_fixed_masks():
+    model = build(MIXED_SPANS)
+    masked = [m for m in model.modules() if isinstance(m, MaskedLinear)]
+    assert len(masked) == 4 and all(isinstance(m, torch.nn.Linear) for m in masked)
+    assert all("mask" not in name for name in model.state_dict())
+
+
+def test_autoregressive_property_holds_on_the_network():
+    generator = make_generator(0, "cpu")
+    model = build(MIXED_SPANS, hidden_dims=(32, 32))
+    x = random_rows(MIXED_SPANS, 16, generator)
+    cond = torch.tensor([0, 1] * 8)
+    base = model(x, cond)
+    order = model.order
+    for position, index in enumerate(order):
+        changed = random_rows(MIXED_SPANS, 16, generator)
+        # keep the spans before ``index`` in the order, change this one and all later ones
+        perturbed = changed.clone()
+        for earlier in order[:position]:
+            s = MIXED_SPANS[earlier]
+            perturbed[:, s.start : s.stop] = x[:, s.start : s.stop]
+        out = model(perturbed, cond)[:, model.span_outputs(index)]
+        torch.testing.assert_close(out, base[:, model.span_outputs(index)], rtol=0, atol=0)
+        if position > 0:  # and the output does depend on the earlier spans
+            moved = model(changed, cond)[:, model.span_outputs(index)]
+            assert not torch.allclose(moved, base[:, model.span_outputs(index)])
+    # the label reaches every span's output, the first one included
+    other = model(x, 1 - cond)
+    for index in order:
+        assert not torch.allclose(
+            other[:, model.span_outputs(index)], base[:, model.span_outputs(index)]
+        )
+
+
+def test_discrete_probabilities_sum_to_one_over_all_outcomes():
+    spans = [Span(0, 1, "binary"), Span(1, 3, "categorical"), Span(4, 1, "binary")]
+    model = build(spans, hidden_dims=(16,))
+    rows = []
+    for a, level, b in itertools.product([0, 1], range(3), [0, 1]):
+        row = [float(a), 0.0, 0.0, 0.0, float(b)]
+        row[1 + level] = 1.0
+        rows.append(row)
+    x = torch.tensor(rows)
+    for label in (0, 1):
+        with torch.no_grad():
+            log_p = model.log_prob(x, torch.full((len(x),), label))
+        torch.testing.assert_close(log_p.exp().sum(), torch.tensor(1.0))
+
+
+def test_numeric_density_integrates_to_one_and_matches_the_mixture():
+    model = build([Span(0, 1, "numeric")], n_components=3)
+    grid = torch.linspace(-12, 12, 20001).unsqueeze(1)
+    with torch.no_grad():
+        log_p = model.log_prob(grid, torch.zeros(len(grid), dtype=torch.long))
+        params = model(grid[:1], torch.zeros(1, dtype=torch.long))[0]
+        log_w, means, log_scales = model._mixture(params)
+    mass = torch.trapezoid(log_p.exp(), grid[:, 0])
+    assert abs(float(mass) - 1.0) < 1e-3
+    mixture = torch.distributions.MixtureSameFamily(
+        torch.distributions.Categorical(logits=log_w),
+        torch.distributions.Normal(means, log_scales.exp()),
+    )
+    torch.testing.assert_close(log_p[:5], mixture.log_prob(grid[:5, 0]))
+
+
+def test_loss_is_the_mean_negative_log_likelihood():
+    model = build(MIXED_SPANS)
+    x = random_rows(MIXED_SPANS, 10, make_generator(1, "cpu"))
+    cond = torch.zeros(10, dtype=torch.long)
+    with torch.no_grad():
+        torch.testing.assert_close(model.loss(x, cond), -model.log_prob(x, cond).mean())
+
+
+def test_sampling_follows_the_learned_conditionals():
+    # class 1: a categorical level decides the sign of the numeric column
+    rng = np.random.default_rng(0)
+    n = 600
+    y = np.r_[np.zeros(n // 2, int), np.ones(n // 2, int)]
+    level = rng.choice(["a", "b"], n, p=[0.3, 0.7])
+    value = np.where(level == "a", -3.0, 3.0) + 0.3 * rng.normal(size=n)
+    value = np.where(y == 0, rng.normal(size=n), value)
+    frame = pd.DataFrame({"value": value, "level": pd.Categorical(level)})
+    sampler = tiny(
+        AutoregressiveOverSampler,
+        max_steps=300,
+        learning_rate=3e-3,
+        validation_fraction=None,
+        hidden_dims=(64, 64),
+    )
+    sampler.fit_resample(frame, y)
+    new = sampler.sample(2000, y=1, random_state=0)
+    share_a = float((new["level"] == "a").mean())
+    assert abs(share_a - 0.3) < 0.06
+    assert (new.loc[new["level"] == "a", "value"] < 0).mean() > 0.9
+    assert (new.loc[new["level"] == "b", "value"] > 0).mean() > 0.9
+
+
+def test_score_samples_prefers_rows_of_their_own_class():
+    rng = np.random.default_rng(1)
+    n = 800
+    y = (rng.random(n) < 0.3).astype(int)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=n) + 2.5 * y,
+            "b": rng.gamma(2.0, size=n) * (1 + y),
+            "c": pd.Categorical(
+                np.where(y == 1, rng.choice(["x", "y"], n), rng.choice(["y", "z"], n))
+            ),
+        }
+    )
+    train = np.arange(n) < 600
+    sampler = tiny(
+        AutoregressiveOverSampler, max_steps=300, validation_fraction=None, hidden_dims=(64, 64)
+    )
+    sampler.fit_resample(frame[train], y[train])
+    held_out = frame[~train].reset_index(drop=True)
+    y_test = y[~train]
+    own = sampler.score_samples(held_out, y_test)
+    swapped = sampler.score_samples(held_out, 1 - y_test)
+    assert own.shape == (len(held_out),) and np.isfinite(own).all()
+    assert (own > swapped).mean() > 0.8
+    for label in (0, 1):
+        rows = y_test == label
+        assert own[rows].mean() > swapped[rows].mean() + 1.0
+    # without labels: the uniform mixture of the class-conditional densities
+    mixture = np.logaddexp(own, swapped) - np.log(2)
+    np.testing.assert_allclose(sampler.score_samples(held_out), mixture, rtol=1e-6)
+    # a single label scores every row under that class
+    np.testing.assert_allclose(
+        sampler.score_samples(held_out, 1), np.where(y_test == 1, own, swapped), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize("validation_fraction", [None, 0.2])
+def test_degenerate_columns_train_and_sample_finite_values(validation_fraction):
+    rng = np.random.default_rng(2)
+    n = 300
+    y = (rng.random(n) < 0.2).astype(int)
+    frame = pd.DataFrame(
+        {
+            "constant": np.full(n, 7.5),
+            "cauchy": rng.standard_cauchy(n) * 1e3,
+            "huge": rng.normal(size=n) * 1e9 + 3e9 * y,
+            "normal": rng.normal(size=n),
+        }
+    )
+    sampler = tiny(
+        AutoregressiveOverSampler,
+        max_steps=150,
+        learning_rate=5e-3,
+        validation_fraction=validation_fraction,
+    )
+    X_res, y_res = sampler.fit_resample(frame, y)
+    assert all(np.isfinite(r["train_loss"]) for r in sampler.history_)
+    new = X_res.iloc[n:]
+    assert len(new) == (y == 0).sum() - (y == 1).sum()
+    assert np.isfinite(new.to_numpy(dtype=float)).all()
+    assert (new["constant"] == 7.5).all()
+    assert new["huge"].abs().max() <= frame["huge"].abs().max()
+    # the encoded samples respect the clamp and the scores are finite
+    model = sampler.models_[1]
+    z = model.generate(500, torch.ones(500, dtype=torch.long), make_generator(0, "cpu"))
+    assert torch.isfinite(z).all() and z.abs().max() <= 10
+    assert np.isfinite(sampler.score_samples(frame, y)).all()
+
+
+def test_extreme_inputs_stay_finite_in_the_model():
+    spans = [Span(0, 1, "numeric"), Span(1, 1, "numeric")]
+    model = build(spans)
+    x = torch.tensor([[1e9, -1e9], [0.0, 0.0], [5.2, -5.2]])
+    cond = torch.zeros(3, dtype=torch.long)
+    model.train()
+    loss = model.loss(x, cond)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_mixed_frame_round_trip_reproducibility_and_global_rng():
+    frame, y = mixed_frame(n=240)
+    torch_state, np_state = torch.random.get_rng_state(), np.random.get_state()
+    a = tiny(AutoregressiveOverSampler, max_steps=60)
+    X_a, y_a = a.fit_resample(frame, y)
+    X_b, y_b = tiny(AutoregressiveOverSampler, max_steps=60).fit_resample(frame, y)
+    assert torch.equal(torch_state, torch.random.get_rng_state())
+    assert np.array_equal(np_state[1], np.random.get_state()[1])
+    pd.testing.assert_frame_equal(X_a, X_b)
+    np.testing.assert_array_equal(y_a, y_b)
+    new = X_a.iloc[len(frame) :]
+    assert list(X_a.dtypes) == list(frame.dtypes)
+    assert set(new["color"].unique()) <= set(frame["color"].cat.categories)
+    assert new["count"].between(frame["count"].min(), frame["count"].max()).all()
+    assert set(new["city"].unique()) <= {"paris", "oslo"}
+    assert 0.05 < new["gappy"].isna().mean() < 0.5
+    different = tiny(AutoregressiveOverSampler, max_steps=60, random_state=1).fit_resample(frame, y)
+    assert not X_a.equals(different[0])
+
+
+def test_multiclass_dict_strategy_pickle_and_sample():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 4))
+    y = np.repeat([0, 1, 2], [200, 70, 30])
+    X[:, 0] += y
+    strategy = {1: 120, 2: 90}
+    sampler = tiny(AutoregressiveOverSampler, sampling_strategy=strategy, max_steps=40)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert dict(zip(*np.unique(y_res, return_counts=True))) == {0: 200, 1: 120, 2: 90}
+    np.testing.assert_array_equal(X_res[:300], X)
+    clone = pickle.loads(pickle.dumps(sampler))
+    np.testing.assert_array_equal(
+        clone.sample(25, y=2, random_state=4), sampler.sample(25, y=2, random_state=4)
+    )
+    np.testing.assert_array_equal(
+        clone.score_samples(X[:10], y[:10]), sampler.score_samples(X[:10], y[:10])
+    )
+    assert sampler.sample(0, y=1).shape == (0, 4)
+
+
+def test_per_class_models_score_only_their_classes():
+    X, y = np.random.default_rng(4).normal(size=(150, 3)), np.repeat([0, 1], [110, 40])
+    sampler = tiny(AutoregressiveOverSampler, conditioning="per_class", max_steps=30)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert (y_res == 1).sum() == 110 and list(sampler.models_) == [1]
+    assert np.isfinite(sampler.score_samples(X[y == 1], 1)).all()
+    with pytest.raises(ValueError, match="No fitted model"):
+        sampler.score_samples(X[:3], 0)
+
+
+def test_model_hyperparameters_reach_the_model():
+    frame, _ = mixed_frame()
+    spans = TabularEncoder().fit(frame).spans_
+    sampler = AutoregressiveOverSampler(hidden_dims=(8, 12), n_components=2)
+    model = sampler._build_model(spans, 3, 100)
+    assert isinstance(model, AutoregressiveModel)
+    assert [layer.out_features for layer in model.hidden] == [8, 12]
+    assert model.n_components == 2 and model.output_label.num_embeddings == 3
+    n_numeric = sum(s.kind == "numeric" for s in spans)
+    n_out = 3 * 2 * n_numeric + sum(s.width for s in spans if s.kind != "numeric")
+    assert model.n_out == n_out
+    assert math.isclose(model.min_log_scale, -7.0)
