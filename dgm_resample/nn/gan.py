@@ -1,0 +1,323 @@
+"""Class-conditional Wasserstein GAN with gradient penalty for mixed-type tables.
+
+The generator maps Gaussian noise and a one-hot class label to an encoded row;
+its output layer reads the encoder's spans (bounded numeric values, Gumbel
+relaxations of the binary and categorical blocks). A packed critic (PacGAN)
+scores groups of rows with their labels, trained with the WGAN-GP objective.
+An auxiliary classifier trained on real rows pushes generated rows towards the
+structure of their own class (the conditional signal). Rows are generated from
+an exponential moving average of the generator weights, and early stopping uses
+a per-class kernel MMD between generated and held-out real rows.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.func import functional_call
+from torch.nn import functional as F
+
+from .base import TabularModel
+from .layers import MLP, SpanLayout, gumbel_noise, sample_one_hot
+
+#: quantile-normal values of the encoder lie within about +-5.2
+NUMERIC_BOUND = 5.5
+
+
+def _blocks(in_features, hidden_dims, norm):
+    """Linear layers with (optional) LayerNorm and LeakyReLU; returns (layers, width)."""
+    layers, width = [], in_features
+    for hidden in hidden_dims:
+        layers.append(nn.Linear(width, hidden))
+        if norm:
+            layers.append(nn.LayerNorm(hidden))
+        layers.append(nn.LeakyReLU(0.2))
+        width = hidden
+    return layers, width
+
+
+def rbf_mmd(x, y, scales=(0.25, 1.0, 4.0)):
+    """Unbiased squared MMD between ``x`` and ``y`` with a sum of RBF kernels.
+
+    The bandwidth is the median squared distance between the rows of ``x``
+    (the real rows), so scores of different generators on the same real rows
+    are comparable.
+    """
+    d_xx = torch.cdist(x, x).pow(2)
+    n = x.shape[0]
+    off_diagonal = d_xx[~torch.eye(n, dtype=torch.bool, device=x.device)]
+    median = off_diagonal.median() if off_diagonal.numel() else x.new_tensor(0.0)
+    if not torch.isfinite(median) or median <= 1e-8:
+        median = x.new_tensor(float(max(1, x.shape[1])))
+    d_yy, d_xy = torch.cdist(y, y).pow(2), torch.cdist(x, y).pow(2)
+    total = x.new_zeros(())
+    for scale in scales:
+        gamma = 1.0 / (scale * median)
+        total = (
+            total
+            + _off_diagonal_mean(torch.exp(-gamma * d_xx))
+            + _off_diagonal_mean(torch.exp(-gamma * d_yy))
+            - 2.0 * torch.exp(-gamma * d_xy).mean()
+        )
+    return total
+
+
+def _off_diagonal_mean(kernel):
+    """Mean of the off-diagonal entries (the unbiased within-sample term)."""
+    n = kernel.shape[0]
+    if n < 2:
+        return kernel.mean()
+    return (kernel.sum() - kernel.diagonal().sum()) / (n * (n - 1))
+
+
+class _Shadow(nn.Module):
+    """Buffers holding a moving average of another module's parameters."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.names = [name for name, _ in module.named_parameters()]
+        for name, param in module.named_parameters():
+            self.register_buffer(self._key(name), param.detach().clone())
+        self.register_buffer("n_updates", torch.zeros((), dtype=torch.long))
+
+    @staticmethod
+    def _key(name):
+        return "avg_" + name.replace(".", "__")
+
+    def averages(self):
+        return {name: getattr(self, self._key(name)) for name in self.names}
+
+    @torch.no_grad()
+    def copy_from(self, module):
+        for name, param in module.named_parameters():
+            getattr(self, self._key(name)).copy_(param)
+        self.n_updates.zero_()
+
+    @torch.no_grad()
+    def update(self, module, decay):
+        self.n_updates += 1
+        t = float(self.n_updates)
+        rate = 1.0 - min(decay, (1.0 + t) / (10.0 + t))
+        for name, param in module.named_parameters():
+            getattr(self, self._key(name)).lerp_(param.detach(), rate)
+
+
+class ConditionalWGAN(TabularModel):
+    """Class-conditional WGAN-GP with a packed critic and an auxiliary classifier.
+
+    Parameters
+    ----------
+    spans : sequence of Span
+        Layout of the encoded table.
+    n_classes : int
+        Number of class labels the model is conditioned on.
+    noise_dim : int, default=64
+        Size of the generator's Gaussian noise.
+    generator_dims, critic_dims : sequence of int, default=(256, 256)
+        Hidden layers of the generator (with LayerNorm) and of the critic
+        (without normalization, as the gradient penalty requires).
+    pac : int, default=8
+        Rows scored together by the critic (PacGAN); batches are padded to a
+        multiple of it by re-drawing rows of the batch.
+    n_critic : int, default=5
+        Critic updates per generator update.
+    gp_weight : float, default=10.0
+        Weight of the gradient penalty.
+    aux_weight : float, default=1.0
+        Weight of the auxiliary classification loss of generated rows (no
+        classifier when 0 or with a single class).
+    temperature : float, default=0.2
+        Temperature of the Gumbel-softmax relaxations used in training.
+    ema_decay : float, default=0.995
+        Decay of the moving average of generator weights used for sampling and
+        validation (0 samples from the raw generator).
+    straight_through : bool, default=False
+        Feed the critic hard 0/1 and one-hot draws in training with the
+        relaxation's gradient (straight-through) instead of the soft relaxation.
+    """
+
+    clip_grad_norm = None
+    #: rows generated per class when scoring a small validation class
+    min_valid_samples = 512
+
+    def __init__(
+        self,
+        spans,
+        n_classes,
+        noise_dim=64,
+        generator_dims=(256, 256),
+        critic_dims=(256, 256),
+        pac=8,
+        n_critic=5,
+        gp_weight=10.0,
+        aux_weight=1.0,
+        temperature=0.2,
+        ema_decay=0.995,
+        straight_through=False,
+    ):
+        super().__init__()
+        self.straight_through = straight_through
+        self.layout = SpanLayout(spans)
+        width = self.layout.n_encoded
+        self.n_classes, self.noise_dim = n_classes, noise_dim
+        self.pac, self.n_critic = max(1, int(pac)), max(1, int(n_critic))
+        self.gp_weight, self.aux_weight = gp_weight, aux_weight
+        self.temperature, self.ema_decay = temperature, ema_decay
+        layers, hidden = _blocks(noise_dim + n_classes, generator_dims, norm=True)
+        self.generator = nn.Sequential(*layers, nn.Linear(hidden, width))
+        layers, hidden = _blocks(self.pac * (width + n_classes), critic_dims, norm=False)
+        self.critic = nn.Sequential(*layers, nn.Linear(hidden, 1))
+        use_classifier = n_classes > 1 and aux_weight > 0
+        self.classifier = MLP(width, n_classes, (128,)) if use_classifier else None
+        self.ema = _Shadow(self.generator)
+
+    # ------------------------------------------------------------- setup
+    @torch.no_grad()
+    def initialize(self, generator):
+        super().initialize(generator)
+        self.ema.copy_from(self.generator)
+        return self
+
+    def configure_optimizers(self, learning_rate):
+        critic = list(self.critic.parameters())
+        if self.classifier is not None:
+            critic += list(self.classifier.parameters())
+        betas = (0.5, 0.9)
+        return [
+            torch.optim.Adam(critic, lr=learning_rate, betas=betas),
+            torch.optim.Adam(self.generator.parameters(), lr=learning_rate, betas=betas),
+        ]
+
+    # -------------------------------------------------------- generator
+    def _raw(self, n, cond, generator, averaged=False):
+        """Pre-activation generator output of ``n`` rows for class indices ``cond``."""
+        device = self.layout.numeric_idx.device
+        z = torch.randn((n, self.noise_dim), generator=generator, device=device)
+        inputs = torch.cat([z, F.one_hot(cond, self.n_classes).to(z.dtype)], dim=-1)
+        if averaged and self.ema_decay > 0:
+            return functional_call(self.generator, self.ema.averages(), (inputs,))
+        return self.generator(inputs)
+
+    def _activate(self, raw, generator, hard):
+        """Span-wise output layer: bounded numeric values, relaxed or hard discrete draws."""
+        layout, out = self.layout, torch.zeros_like(raw)
+        if layout.n_numeric:
+            idx = layout.numeric_idx
+            out[:, idx] = NUMERIC_BOUND * torch.tanh(raw[:, idx] / NUMERIC_BOUND)
+        if layout.binary_idx.numel():
+            idx = layout.binary_idx
+            logits = raw[:, idx]
+            if hard:
+                u = torch.rand(logits.shape, generator=generator, device=raw.device)
+                out[:, idx] = (u < torch.sigmoid(logits)).to(raw.dtype)
+            else:
+                noise = gumbel_noise(logits.shape, generator, raw.device) - gumbel_noise(
+                    logits.shape, generator, raw.device
+                )
+                soft = torch.sigmoid((logits + noise) / self.temperature)
+                if self.straight_through:
+                    soft = soft + ((logits + noise > 0).to(soft.dtype) - soft).detach()
+                out[:, idx] = soft
+        for _, idx in layout.categorical():
+            logits = raw[:, idx]
+            if hard:
+                block = sample_one_hot(logits, generator)
+            else:
+                noise = gumbel_noise(logits.shape, generator, raw.device)
+                block = torch.softmax((logits + noise) / self.temperature, dim=-1)
+                if self.straight_through:
+                    hard_block = F.one_hot(block.argmax(-1), block.shape[-1]).to(block.dtype)
+                    block = block + (hard_block - block).detach()
+            out[:, idx.reshape(-1)] = block.reshape(raw.shape[0], idx.numel())
+        return out
+
+    def _fake(self, cond, generator):
+        """Relaxed generated rows for training (gradients reach the generator)."""
+        return self._activate(self._raw(len(cond), cond, generator), generator, hard=False)
+
+    def sample(self, n, cond, generator=None):
+        raw = self._raw(n, cond, generator, averaged=True)
+        return self._activate(torch.nan_to_num(raw), generator, hard=True)
+
+    # ----------------------------------------------------------- critic
+    def _pad(self, x, cond, generator):
+        """Re-draw rows of the batch so that its size is a multiple of ``pac``."""
+        extra = (-len(x)) % self.pac
+        if extra:
+            rows = torch.randint(len(x), (extra,), generator=generator, device=x.device)
+            x, cond = torch.cat([x, x[rows]]), torch.cat([cond, cond[rows]])
+        return x, cond
+
+    def score(self, x, cond):
+        """Critic value of each pack of ``pac`` consecutive rows, shape ``(n_packs,)``."""
+        rows = torch.cat([x, F.one_hot(cond, self.n_classes).to(x.dtype)], dim=-1)
+        return self.critic(rows.reshape(-1, self.pac * rows.shape[-1])).squeeze(-1)
+
+    def _critic_loss(self, x, fake, cond, generator, classify=True):
+        """WGAN-GP critic loss and the Wasserstein estimate (real minus fake score)."""
+        n_packs = len(x) // self.pac
+        alpha = torch.rand((n_packs, 1, 1), generator=generator, device=x.device)
+        mixed = torch.lerp(
+            fake.reshape(n_packs, self.pac, -1), x.reshape(n_packs, self.pac, -1), alpha
+        ).reshape_as(x)
+        mixed.requires_grad_(True)
+        # one critic pass over real, generated and interpolated packs
+        real_score, fake_score, mixed_score = self.score(
+            torch.cat([x, fake, mixed]), cond.repeat(3)
+        ).split(n_packs)
+        distance = real_score.mean() - fake_score.mean()
+        (grad,) = torch.autograd.grad(mixed_score.sum(), mixed, create_graph=True)
+        norms = grad.reshape(n_packs, -1).norm(dim=-1)
+        penalty = (norms - 1.0).pow(2).mean()
+        loss = -distance + self.gp_weight * penalty
+        if classify and self.classifier is not None:
+            loss = loss + F.cross_entropy(self.classifier(x), cond)
+        return loss, distance
+
+    def _generator_loss(self, fake, cond):
+        loss = -self.score(fake, cond).mean()
+        if self.classifier is not None:
+            loss = loss + self.aux_weight * F.cross_entropy(self.classifier(fake), cond)
+        return loss
+
+    # --------------------------------------------------------- training
+    def loss(self, x, cond, generator=None):
+        """Critic loss on detached fakes plus generator loss (a monitoring value)."""
+        x, cond = self._pad(x, cond, generator)
+        fake = self._fake(cond, generator)
+        critic_loss, _ = self._critic_loss(x, fake.detach(), cond, generator)
+        return critic_loss + self._generator_loss(fake, cond)
+
+    def train_step(self, x, cond, optimizers, generator):
+        """``n_critic`` critic updates, then one generator update; returns the
+        Wasserstein estimate of the last critic update."""
+        critic_opt, generator_opt = optimizers
+        x, cond = self._pad(x, cond, generator)
+        with torch.no_grad():  # the fakes of all critic updates in one forward pass
+            fakes = self._fake(cond.repeat(self.n_critic), generator).chunk(self.n_critic)
+        for k, fake in enumerate(fakes):
+            critic_opt.zero_grad(set_to_none=True)
+            loss, distance = self._critic_loss(x, fake, cond, generator, classify=k == 0)
+            loss.backward()
+            critic_opt.step()
+        generator_opt.zero_grad(set_to_none=True)
+        self._generator_loss(self._fake(cond, generator), cond).backward()
+        generator_opt.step()
+        self.after_step()
+        return distance.detach()
+
+    def after_step(self):
+        if self.ema_decay > 0:
+            self.ema.update(self.generator, self.ema_decay)
+
+    @torch.no_grad()
+    def validation_loss(self, x, cond, generator):
+        """Mean over the classes in ``cond`` of the RBF-kernel MMD between the real
+        rows and as many rows generated (hard, averaged weights) for that class."""
+        scores = []
+        for label in torch.unique(cond):
+            real = x[cond == label]
+            n_fake = max(len(real), self.min_valid_samples)
+            fake = self.sample(n_fake, label.repeat(n_fake), generator)
+            scores.append(rbf_mmd(real, fake))
+        return torch.stack(scores).mean()
