@@ -1,0 +1,195 @@
+"""DiffusionOverSampler: over-sampling with class-conditional tabular diffusion."""
+
+from __future__ import annotations
+
+import numbers
+
+from sklearn.utils._param_validation import Interval
+
+from ._base import BaseDGMOverSampler
+from .nn.diffusion import TabularDiffusion
+
+
+class DiffusionOverSampler(BaseDGMOverSampler):
+    """Over-sample with a class-conditional diffusion model for mixed-type tables.
+
+    One denoiser is trained on all rows (``conditioning="joint"``) with
+    class-balanced minibatches. Numeric columns (after a quantile-normal
+    transform) follow a Gaussian diffusion with epsilon prediction; binary and
+    categorical columns follow a masked (absorbing-state) diffusion in which
+    each variable is hidden with probability ``1 - alpha_bar(t)``, the same
+    cosine schedule that scales the Gaussian part. One MLP with sinusoidal
+    time and label embeddings predicts the numeric noise and the discrete
+    logits; the loss is the numeric squared error plus ``discrete_weight``
+    times the cross-entropy of the masked discrete variables. The label is
+    dropped at rate ``label_dropout`` so that sampling can use classifier-free
+    guidance. An exponential moving average of the weights is used for
+    validation and sampling. New rows are drawn with ``n_sampling_steps``
+    strided DDIM steps (deterministic for the numeric part) while masked
+    discrete variables are revealed at the matching rate.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        Which classes to over-sample and to how many rows, with imbalanced-learn's
+        semantics (see :class:`~imblearn.over_sampling.SMOTE`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the encoder, the validation split, training and sampling. The same
+        value gives bit-identical output on CPU. ``None`` uses fresh OS entropy;
+        global random states are never read or changed.
+    categorical_features : "auto", array-like or None, default="auto"
+        Categorical columns: "auto" takes pandas category / object / string
+        columns; or names, indices or a boolean mask as in SMOTENC.
+    conditioning : {"joint", "per_class"}, default="joint"
+        One model for all classes conditioned on the label, or one model per
+        over-sampled class trained on that class's rows only.
+    max_steps : int, default=1500
+        Budget of optimizer steps (training cost does not grow with the rows).
+        Diffusion needs more updates than a VAE: each step sees one random
+        noise level per row.
+    batch_size : int, default=256
+        Minibatch size; rows are drawn class-balanced with replacement.
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    validation_fraction : float or None, default=None
+        Fraction of each class (with at least 10 rows) held out for early
+        stopping on the diffusion loss of the averaged weights at fixed-seed
+        noise levels; ``None`` or 0 trains the full budget (the loss is a noisy
+        guide to sample quality, so the full budget is the default).
+    patience : int or None, default=5
+        Evaluations without improvement before stopping; the best weights are kept.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        Where to train and sample. A fitted sampler is stored on the CPU.
+    n_threads : int or None, default=None
+        Torch intra-op threads during fit and sampling; ``None`` keeps the
+        current setting.
+    verbose : int, default=0
+        Show a progress bar while training.
+    hidden_dims : tuple of int, default=(256, 256)
+        Widths of the denoiser MLP; the first is also the width of the time
+        and label embeddings.
+    n_timesteps : int, default=1000
+        Length of the training noise schedule (cosine).
+    n_sampling_steps : int, default=50
+        Denoising steps when generating, strided over the training schedule
+        and independent of ``n_timesteps``; sampling cost is linear in it.
+    guidance_scale : float, default=1.0
+        Classifier-free guidance weight ``w``: the prediction is
+        ``c + w * (c - u)`` for the conditional (``c``) and unconditional
+        (``u``) outputs, both for the numeric noise and the discrete logits.
+        0 is plain conditional sampling (one network pass per step); larger
+        values push rows further towards what distinguishes their class, at
+        the cost of diversity and of a second pass per step. The default 1.0
+        had a better mean rank than 0 (and than SMOTE) on a reduced run of the
+        quality benchmark (5 datasets, 3 folds; LR, k-NN, tree).
+    label_dropout : float, default=0.1
+        Rate at which training labels are replaced by the null label (trains
+        the unconditional model used by guidance).
+    discrete_weight : float, default=1.0
+        Weight of the discrete cross-entropy against the numeric squared error.
+    ema_decay : float, default=0.995
+        Decay of the exponential moving average of the denoiser weights.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of rows generated per class.
+    classes_ : ndarray
+        Class labels seen in fit.
+    encoder_ : TabularEncoder
+        The fitted table encoding (spans in ``encoder_.spans_``).
+    models_ : dict
+        Trained model per over-sampled class (the same model for every class
+        when ``conditioning="joint"``), stored on the CPU.
+    history_ : list of dict
+        Per-epoch training records (epoch, step, train_loss, valid_loss, time;
+        and class with ``conditioning="per_class"``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    VAEOverSampler : Over-sampling with a class-conditional VAE.
+    imblearn.over_sampling.SMOTENC : Interpolation-based over-sampling of mixed data.
+
+    Examples
+    --------
+    >>> from collections import Counter
+    >>> from sklearn.datasets import make_classification
+    >>> from dgm_resample import DiffusionOverSampler
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> sampler = DiffusionOverSampler(max_steps=50, random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> sorted(Counter(y_res.tolist()).items())
+    [(0, 269), (1, 269)]
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDGMOverSampler._parameter_constraints,
+        "hidden_dims": [tuple, list],
+        "n_timesteps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_sampling_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "guidance_scale": [Interval(numbers.Real, 0, None, closed="left")],
+        "label_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "discrete_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        categorical_features="auto",
+        conditioning="joint",
+        max_steps=1500,
+        batch_size=256,
+        learning_rate=1e-3,
+        validation_fraction=None,
+        patience=5,
+        device="auto",
+        n_threads=None,
+        verbose=0,
+        hidden_dims=(256, 256),
+        n_timesteps=1000,
+        n_sampling_steps=50,
+        guidance_scale=1.0,
+        label_dropout=0.1,
+        discrete_weight=1.0,
+        ema_decay=0.995,
+    ):
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            categorical_features=categorical_features,
+            conditioning=conditioning,
+            max_steps=max_steps,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            device=device,
+            n_threads=n_threads,
+            verbose=verbose,
+        )
+        self.hidden_dims = hidden_dims
+        self.n_timesteps = n_timesteps
+        self.n_sampling_steps = n_sampling_steps
+        self.guidance_scale = guidance_scale
+        self.label_dropout = label_dropout
+        self.discrete_weight = discrete_weight
+        self.ema_decay = ema_decay
+
+    def _build_model(self, spans, n_classes, n_rows):
+        return TabularDiffusion(
+            spans,
+            n_classes,
+            hidden_dims=tuple(self.hidden_dims),
+            n_timesteps=self.n_timesteps,
+            n_sampling_steps=self.n_sampling_steps,
+            guidance_scale=self.guidance_scale,
+            label_dropout=self.label_dropout,
+            discrete_weight=self.discrete_weight,
+            ema_decay=self.ema_decay,
+        )

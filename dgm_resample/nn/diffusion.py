@@ -1,0 +1,264 @@
+"""Class-conditional diffusion for mixed-type tables.
+
+Numeric columns follow a Gaussian diffusion (epsilon prediction) in the
+encoder's normalized space; binary columns and categorical blocks follow a
+masked (absorbing-state) diffusion: at noise level ``t`` each discrete variable
+is independently replaced by a ``[MASK]`` state with probability
+``1 - alpha_bar(t)``, the same cosine ``alpha_bar`` that scales the Gaussian
+part. One MLP denoiser, fed the noisy row, the mask indicators, a sinusoidal
+time embedding and a label embedding, predicts the Gaussian noise of the
+numeric columns and the logits of the masked discrete variables.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .base import TabularModel
+from .layers import MLP, SpanLayout, gumbel_noise
+
+#: numeric predictions of x0 are clipped to this range (normalized space)
+X0_CLIP = 6.0
+
+
+def cosine_alpha_bar(n_timesteps, offset=0.008, floor=1e-4):
+    """``alpha_bar(t)`` for ``t = 0 .. n_timesteps`` (Nichol & Dhariwal's cosine schedule).
+
+    ``alpha_bar(0) = 1``; the last value is floored so that the Gaussian
+    signal never vanishes exactly.
+    """
+    u = torch.arange(n_timesteps + 1, dtype=torch.float64) / n_timesteps
+    f = torch.cos((u + offset) / (1 + offset) * math.pi / 2) ** 2
+    return (f / f[0]).clamp(floor, 1.0).float()
+
+
+def sinusoidal_features(t, dim):
+    """Sinusoidal features of ``t`` in [0, 1] (shape ``(batch,)``) -> ``(batch, dim)``."""
+    half = dim // 2
+    freqs = torch.exp(torch.arange(half, device=t.device, dtype=t.dtype) * (-math.log(1e4) / half))
+    angles = 1000.0 * t[:, None] * freqs[None, :]
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
+
+
+class Denoiser(nn.Module):
+    """MLP on ``[noisy row, mask bits]`` with time and label embeddings added.
+
+    Output has the encoded layout: predicted noise for numeric columns, a logit
+    for each binary column and logits for each categorical block.
+    """
+
+    def __init__(self, in_features, out_features, n_classes, hidden_dims, time_dim=32):
+        super().__init__()
+        width = hidden_dims[0]
+        self.time_dim = time_dim
+        self.proj = nn.Linear(in_features, width)
+        self.time = nn.Sequential(nn.Linear(time_dim, width), nn.SiLU(), nn.Linear(width, width))
+        # index n_classes is the "no label" token of classifier-free guidance
+        self.label = nn.Embedding(n_classes + 1, width)
+        self.net = MLP(width, out_features, tuple(hidden_dims[1:]) or (width,))
+
+    def forward(self, x, t, cond):
+        h = self.proj(x) + self.time(sinusoidal_features(t, self.time_dim)) + self.label(cond)
+        return self.net(F.silu(h))
+
+
+class TabularDiffusion(TabularModel):
+    """Gaussian + masked diffusion over an encoded mixed-type table.
+
+    Parameters
+    ----------
+    spans : sequence of Span
+        Layout of the encoded table.
+    n_classes : int
+        Number of class labels the model is conditioned on.
+    hidden_dims : sequence of int, default=(256, 256, 256)
+        Widths of the denoiser (the first is also the embedding width).
+    n_timesteps : int, default=1000
+        Length of the training noise schedule.
+    n_sampling_steps : int, default=50
+        Denoising steps at sampling time (strided over the training schedule).
+    guidance_scale : float, default=1.0
+        Classifier-free guidance ``w``: predictions are ``c + w (c - u)`` with
+        ``c`` conditional and ``u`` unconditional; 0 is plain conditional.
+    label_dropout : float, default=0.1
+        Rate at which the label is replaced by the null token in training.
+    discrete_weight : float, default=1.0
+        Weight of the discrete cross-entropy against the numeric MSE.
+    ema_decay : float, default=0.995
+        Decay of the exponential moving average of the denoiser weights.
+    """
+
+    def __init__(
+        self,
+        spans,
+        n_classes,
+        hidden_dims=(256, 256, 256),
+        n_timesteps=1000,
+        n_sampling_steps=50,
+        guidance_scale=1.0,
+        label_dropout=0.1,
+        discrete_weight=1.0,
+        ema_decay=0.995,
+    ):
+        super().__init__()
+        self.layout = layout = SpanLayout(spans)
+        self.n_classes = n_classes
+        self.n_timesteps, self.n_sampling_steps = int(n_timesteps), int(n_sampling_steps)
+        self.guidance_scale, self.label_dropout = float(guidance_scale), float(label_dropout)
+        self.discrete_weight, self.ema_decay = float(discrete_weight), float(ema_decay)
+        # discrete variables: binaries first, then categorical spans by width group
+        n_binary = layout.binary_idx.numel()
+        cols, col_var, n_vars = [layout.binary_idx], [torch.arange(n_binary)], n_binary
+        self.register_buffer("binary_var", torch.arange(n_binary), persistent=False)
+        for w, idx in layout.categorical():
+            span_var = torch.arange(n_vars, n_vars + idx.shape[0])
+            self.register_buffer(f"cat_var_{w}", span_var, persistent=False)
+            cols.append(idx.reshape(-1))
+            col_var.append(span_var.repeat_interleave(w))
+            n_vars += idx.shape[0]
+        self.n_vars = n_vars
+        self.register_buffer("discrete_cols", torch.cat(cols).long(), persistent=False)
+        self.register_buffer("col_var", torch.cat(col_var).long(), persistent=False)
+        self.register_buffer("alpha_bar", cosine_alpha_bar(self.n_timesteps), persistent=False)
+        self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
+        width = layout.n_encoded
+        self.denoiser = Denoiser(width + n_vars, width, n_classes, tuple(hidden_dims))
+        self.ema = copy.deepcopy(self.denoiser)
+        self.ema.requires_grad_(False)
+
+    # ------------------------------------------------------------ weights
+    @torch.no_grad()
+    def initialize(self, generator):
+        super().initialize(generator)
+        self.ema.load_state_dict(self.denoiser.state_dict())
+        self.ema_updates.zero_()
+        return self
+
+    def configure_optimizers(self, learning_rate):
+        return [torch.optim.Adam(self.denoiser.parameters(), lr=learning_rate)]
+
+    @torch.no_grad()
+    def after_step(self):
+        self.ema_updates += 1
+        n = float(self.ema_updates)
+        decay = min(self.ema_decay, (1.0 + n) / (10.0 + n))
+        ema = [p for p in self.ema.parameters()]
+        live = [p.detach() for p in self.denoiser.parameters()]
+        torch._foreach_lerp_(ema, live, 1.0 - decay)
+
+    # ------------------------------------------------------------ noising
+    def _network_input(self, x_t, masked):
+        return torch.cat([x_t, masked.to(x_t.dtype)], dim=-1)
+
+    def _noise(self, x, t, generator):
+        """``(network input, numeric noise, mask)`` of ``x`` at integer steps ``t``."""
+        layout, n = self.layout, x.shape[0]
+        ab = self.alpha_bar[t]
+        x_t = x.clone()
+        eps = None
+        if layout.n_numeric:
+            idx = layout.numeric_idx
+            eps = torch.randn((n, idx.numel()), generator=generator, device=x.device)
+            x_t[:, idx] = ab.sqrt()[:, None] * x[:, idx] + (1 - ab).sqrt()[:, None] * eps
+        u = torch.rand((n, self.n_vars), generator=generator, device=x.device)
+        masked = u >= ab[:, None]
+        if self.n_vars:
+            keep = (~masked).to(x.dtype)[:, self.col_var]
+            x_t[:, self.discrete_cols] = x[:, self.discrete_cols] * keep
+        return self._network_input(x_t, masked), eps, masked
+
+    def _loss(self, net, x, cond, generator, label_dropout):
+        layout, n = self.layout, x.shape[0]
+        t = torch.randint(1, self.n_timesteps + 1, (n,), generator=generator, device=x.device)
+        if label_dropout > 0:
+            drop = torch.rand(n, generator=generator, device=x.device) < label_dropout
+            cond = torch.where(drop, torch.full_like(cond, self.n_classes), cond)
+        inputs, eps, masked = self._noise(x, t, generator)
+        out = net(inputs, t.to(x.dtype) / self.n_timesteps, cond)
+        total = x.new_zeros(n)
+        if layout.n_numeric:
+            total = total + (out[:, layout.numeric_idx] - eps).pow(2).sum(-1)
+        discrete = x.new_zeros(n)
+        if layout.binary_idx.numel():
+            idx = layout.binary_idx
+            ce = F.binary_cross_entropy_with_logits(out[:, idx], x[:, idx], reduction="none")
+            discrete = discrete + (ce * masked[:, self.binary_var]).sum(-1)
+        for w, idx in layout.categorical():
+            ce = -(F.log_softmax(out[:, idx], dim=-1) * x[:, idx]).sum(-1)
+            discrete = discrete + (ce * masked[:, getattr(self, f"cat_var_{w}")]).sum(-1)
+        return (total + self.discrete_weight * discrete).mean()
+
+    def loss(self, x, cond, generator=None):
+        return self._loss(self.denoiser, x, cond, generator, self.label_dropout)
+
+    @torch.no_grad()
+    def validation_loss(self, x, cond, generator):
+        """Conditional training loss of the averaged weights (no label dropout)."""
+        return self._loss(self.ema, x, cond, generator, 0.0)
+
+    # ----------------------------------------------------------- sampling
+    def _predict(self, x_t, masked, t, cond):
+        """Guided prediction of the averaged denoiser at integer step ``t``."""
+        inputs = self._network_input(x_t, masked)
+        time = torch.full((x_t.shape[0],), t / self.n_timesteps, device=x_t.device)
+        if self.guidance_scale == 0:
+            return self.ema(inputs, time, cond)
+        null = torch.full_like(cond, self.n_classes)
+        both = self.ema(inputs.repeat(2, 1), time.repeat(2), torch.cat([cond, null]))
+        conditional, unconditional = both.chunk(2)
+        return conditional + self.guidance_scale * (conditional - unconditional)
+
+    def sampling_schedule(self):
+        """Strided integer steps ``T = t_0 > t_1 > ... > t_S = 0``."""
+        steps = max(1, min(self.n_sampling_steps, self.n_timesteps))
+        grid = torch.linspace(self.n_timesteps, 0, steps + 1).round().long()
+        return torch.unique_consecutive(grid).tolist()
+
+    def sample(self, n, cond, generator=None):
+        layout, device = self.layout, self.alpha_bar.device
+        num, dcols = layout.numeric_idx, self.discrete_cols
+        x = torch.zeros((n, layout.n_encoded), device=device)
+        if layout.n_numeric:
+            x[:, num] = torch.randn((n, num.numel()), generator=generator, device=device)
+        masked = torch.ones((n, self.n_vars), dtype=torch.bool, device=device)
+        schedule = self.sampling_schedule()
+        for t, s in zip(schedule[:-1], schedule[1:]):
+            out = self._predict(x, masked, t, cond)
+            ab_t, ab_s = self.alpha_bar[t], self.alpha_bar[s]
+            if layout.n_numeric:
+                x_num = x[:, num]
+                eps = torch.nan_to_num(out[:, num])
+                x0 = ((x_num - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()).clamp(-X0_CLIP, X0_CLIP)
+                eps = (x_num - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
+                x[:, num] = x0 if s == 0 else ab_s.sqrt() * x0 + (1 - ab_s).sqrt() * eps
+            if self.n_vars:
+                draw = self._draw_discrete(out, n, generator)
+                p_unmask = 1.0 if s == 0 else float((ab_s - ab_t) / (1 - ab_t))
+                u = torch.rand((n, self.n_vars), generator=generator, device=device)
+                reveal = masked & (u < p_unmask)
+                cols = reveal[:, self.col_var]
+                x[:, dcols] = torch.where(cols, draw[:, dcols], x[:, dcols])
+                masked = masked & ~reveal
+        if layout.n_numeric:
+            x[:, num] = torch.nan_to_num(x[:, num]).clamp(-X0_CLIP, X0_CLIP)
+        return x
+
+    def _draw_discrete(self, out, n, generator):
+        """A full draw of every discrete variable from the predicted logits."""
+        layout, device = self.layout, out.device
+        draw = torch.zeros_like(out)
+        if layout.binary_idx.numel():
+            idx = layout.binary_idx
+            u = torch.rand((n, idx.numel()), generator=generator, device=device)
+            logits = torch.nan_to_num(out[:, idx])
+            draw[:, idx] = (u < torch.sigmoid(logits)).to(out.dtype)
+        for w, idx in layout.categorical():
+            logits = torch.nan_to_num(out[:, idx], nan=0.0, posinf=50.0, neginf=-50.0)
+            choice = (logits + gumbel_noise(logits.shape, generator, device)).argmax(-1)
+            draw[:, idx.reshape(-1)] = F.one_hot(choice, w).to(out.dtype).reshape(n, -1)
+        return draw
