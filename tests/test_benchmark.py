@@ -1,0 +1,301 @@
+"""End-to-end tests of ``dgm-resample benchmark`` on tiny datasets."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.over_sampling import RandomOverSampler
+from sklearn.datasets import make_classification
+
+from dgm_resample.benchmark import BenchmarkError, dgm_sampler_names, run
+from dgm_resample.benchmark import _datasets as datasets_module
+from dgm_resample.benchmark._report import _wilcoxon, nemenyi_cd
+from dgm_resample.cli import main
+
+TIMES = ["resample_time", "fit_time"]
+FAST = ["--classifiers", "lr,tree", "--folds", "2", "--no-progress"]
+
+
+class CountingSampler(RandomOverSampler):
+    """Random over-sampling that appends a line to ``log`` on every fit."""
+
+    def __init__(self, *, log=None, sampling_strategy="auto", random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy, random_state=random_state)
+        self.log = log
+
+    def fit_resample(self, X, y, **params):
+        with open(self.log, "a", encoding="utf-8") as handle:
+            handle.write("fit\n")
+        return super().fit_resample(X, y, **params)
+
+
+class FailingSampler:
+    """A sampler that always fails."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit_resample(self, X, y):
+        raise RuntimeError("boom: this sampler always fails")
+
+
+def _mixed_csv(path, n=240, seed=0):
+    rng = np.random.RandomState(seed)
+    y = (rng.uniform(size=n) < 0.2).astype(int)
+    frame = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n) + 5 * y,
+            "income": rng.lognormal(3, 0.5, n),
+            "color": rng.choice(["red", "green", "blue"], n),
+            "level": rng.randint(0, 3, n),
+            "label": np.where(y == 1, "yes", "no"),
+        }
+    )
+    frame.loc[rng.uniform(size=n) < 0.05, "age"] = np.nan
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _generated_csv(path):
+    X, y = make_classification(n_samples=200, n_features=6, weights=[0.85], random_state=1)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(target=y)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _without_times(frame):
+    return frame.drop(columns=TIMES).reset_index(drop=True)
+
+
+def test_help_lists_every_option(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["benchmark", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for option in (
+        "--config",
+        "--profile",
+        "--datasets",
+        "--data",
+        "--target",
+        "--categorical",
+        "--samplers",
+        "--sampler ",
+        "--sampler-params",
+        "--classifiers",
+        "--folds",
+        "--repeats",
+        "--seed",
+        "--max-rows",
+        "--fidelity",
+        "--output",
+        "--n-jobs",
+        "--scheduler",
+        "--dask-local",
+        "--cache-dir",
+        "--no-progress",
+    ):
+        assert option in text
+
+
+def test_real_dataset_end_to_end_resume_and_failure(tmp_path, capsys):
+    log = tmp_path / "fits.log"
+    out = tmp_path / "out"
+    argv = [
+        "benchmark",
+        "--datasets",
+        "appendicitis",
+        "--samplers",
+        "none,random,smote",
+        "--sampler",
+        "test_benchmark:CountingSampler",
+        json.dumps({"log": str(log)}),
+        "--sampler",
+        "test_benchmark:FailingSampler",
+        "--output",
+        str(out),
+        *FAST,
+    ]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Mean rank per sampler" in printed and "SMOTE" in printed
+    for name in (
+        "results.csv",
+        "report.md",
+        "config.yaml",
+        "mean_ranks.png",
+        "quality_vs_time.png",
+        "cd_f1.png",
+    ):
+        assert (out / name).is_file(), name
+    results = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    assert len(results) == 5 * 2 * 2
+    assert set(results["sampler"]) == {
+        "none",
+        "RandomOverSampler",
+        "SMOTE",
+        "CountingSampler",
+        "FailingSampler",
+    }
+    failed = results[results["sampler"] == "FailingSampler"]
+    assert failed["error"].str.contains("boom").all() and failed["f1"].isna().all()
+    ok = results[results["sampler"] != "FailingSampler"]
+    assert ok["error"].isna().all() and ok["f1"].notna().all()
+    assert (ok.loc[ok["sampler"] == "none", "n_synthetic"] == 0).all()
+    assert (ok.loc[ok["sampler"] == "SMOTE", "n_synthetic"] > 0).all()
+    report = (out / "report.md").read_text()
+    for section in (
+        "## Mean rank per sampler",
+        "## Win / tie / loss against SMOTE",
+        "## Friedman test",
+        "## Time per sampler",
+        "## Errors",
+        "cd_f1.png",
+    ):
+        assert section in report
+    assert "| FailingSampler | 5.000 |" in report  # a failure ranks last
+    assert log.read_text().count("fit") == 2
+    first = pd.read_csv(out / "results.csv")
+
+    # same run again: every cell is skipped, the results are the same
+    assert main(argv) == 0
+    assert log.read_text().count("fit") == 2
+    second = pd.read_csv(out / "results.csv")
+    pd.testing.assert_frame_equal(first, second)
+
+    # the written config repeats the run exactly (nothing left to do)
+    result = run(out / "config.yaml")
+    assert result["skipped"] == 5 * 2
+    assert log.read_text().count("fit") == 2
+
+
+def test_mixed_user_data_with_every_builtin_and_one_dgm_sampler(tmp_path):
+    data = _mixed_csv(tmp_path / "mixed.csv")
+    samplers = ["none", "random", "smote", "borderline", "adasyn"] + dgm_sampler_names()[:1]
+    result = run(
+        {
+            "data": str(data),
+            "target": "label",
+            "categorical": ["level"],
+            "samplers": samplers,
+            "sampler_params": {"max_steps": 20, "device": "cpu"},
+            "classifiers": ["lr"],
+            "n_splits": 2,
+            "output": str(tmp_path / "out"),
+            "progress": False,
+        }
+    )
+    results = result["results"]
+    assert set(results["dataset"]) == {"mixed"}
+    assert len(results) == len(samplers) * 2
+    assert (results["error"] == "").all(), results["error"].tolist()
+    assert results["f1"].notna().all()
+    assert "mixed" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_runners_give_the_same_results(tmp_path):
+    pytest.importorskip("distributed")
+    data = _generated_csv(tmp_path / "gen.csv")
+    base = {
+        "data": str(data),
+        "target": "target",
+        "datasets": ["iris0"],
+        "samplers": ["none", "random", "smote", "adasyn"],
+        "classifiers": ["lr", "knn"],
+        "n_splits": 2,
+        "progress": False,
+    }
+    serial = run({**base, "output": str(tmp_path / "serial")})["results"]
+    dask = run({**base, "output": str(tmp_path / "dask"), "dask_local": 2, "dask_processes": False})
+    joblib = run({**base, "output": str(tmp_path / "joblib"), "n_jobs": 2})
+    assert len(serial) == 2 * 4 * 2 * 2
+    pd.testing.assert_frame_equal(_without_times(serial), _without_times(dask["results"]))
+    pd.testing.assert_frame_equal(_without_times(serial), _without_times(joblib["results"]))
+    on_disk = pd.read_csv(tmp_path / "dask" / "results.csv")
+    assert list(on_disk.columns[:5]) == ["dataset", "sampler", "classifier", "repeat", "fold"]
+
+
+def test_toml_config_file(tmp_path):
+    data = _generated_csv(tmp_path / "gen.csv")
+    config = tmp_path / "run.toml"
+    config.write_text(
+        f'data = "{data}"\ntarget = "target"\nsamplers = ["none", "smote"]\n'
+        f'classifiers = ["knn"]\nn_splits = 2\nseed = 3\noutput = "{tmp_path / "out"}"\n'
+        "progress = false\n"
+    )
+    result = run(config)
+    assert len(result["results"]) == 2 * 2
+    assert "seed: 3" in (tmp_path / "out" / "config.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    "spec,target", [("openml:40945", "_fetch_openml"), ("imblearn:ecoli", "_fetch_imblearn")]
+)
+def test_offline_network_dataset_fails_with_one_line(tmp_path, capsys, monkeypatch, spec, target):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(datasets_module, target, offline)
+    code = main(
+        [
+            "benchmark",
+            "--datasets",
+            spec,
+            "--samplers",
+            "none",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--output",
+            str(tmp_path / "out"),
+            *FAST,
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert spec in err and "Traceback" not in err
+    with pytest.raises(BenchmarkError):
+        run({"datasets": [spec], "samplers": ["none"], "output": str(tmp_path / "o2")})
+
+
+def test_bad_options_fail_cleanly(tmp_path, capsys):
+    assert main(["benchmark", "--samplers", "nosuch", "--output", str(tmp_path)]) == 2
+    assert "unknown sampler" in capsys.readouterr().err
+    assert (
+        main(["benchmark", "--data", "missing.csv", "--target", "y", "--output", str(tmp_path)])
+        == 2
+    )
+    assert "not found" in capsys.readouterr().err
+
+
+def test_fidelity(tmp_path):
+    pytest.importorskip("dgm_resample.metrics")
+    result = run(
+        {
+            "datasets": ["appendicitis"],
+            "samplers": ["none", "random", "smote"],
+            "classifiers": ["lr"],
+            "n_splits": 2,
+            "fidelity": True,
+            "output": str(tmp_path / "out"),
+            "progress": False,
+        }
+    )
+    fidelity = pd.read_csv(tmp_path / "out" / "fidelity.csv")
+    assert set(fidelity["sampler"]) == {"RandomOverSampler", "SMOTE"}
+    assert "detection_auc" in fidelity.columns
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "## Fidelity" in report
+    assert result["fidelity"] is not None
+    assert (Path(tmp_path / "out") / "fidelity_SMOTE.png").is_file()
+
+
+def test_statistics_helpers():
+    assert _wilcoxon(np.zeros(5)) == 1.0
+    assert np.isnan(_wilcoxon(np.array([])))
+    assert nemenyi_cd(5, 10) == pytest.approx(2.728 * np.sqrt(5 * 6 / 60), rel=1e-3)
