@@ -9,6 +9,7 @@ A concrete sampler only says which model to build (``_build_model``).
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -266,6 +267,25 @@ class BaseDGMOverSampler(BaseOverSampler):
             X_res = np.concatenate([X, synthetic.astype(X.dtype)], axis=0)
         return X_res, np.concatenate([y, y_new])
 
+    def _sampling_device(self):
+        """Device for generating from a fitted sampler.
+
+        A sampler fitted on a GPU is stored on the CPU; where CUDA is missing
+        (a pickled sampler loaded on a CPU-only machine) it samples on the CPU
+        with a warning instead of failing. CPU and GPU random streams differ,
+        so the rows differ from those the GPU would give for the same seed.
+        """
+        try:
+            return resolve_device(self.device)
+        except ValueError:
+            warnings.warn(
+                f"{type(self).__name__} was set to device={self.device!r} but CUDA is not "
+                "available; generating on the CPU.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return torch.device("cpu")
+
     def sample(self, n_samples, y, random_state=None):
         """Generate ``n_samples`` new rows of class ``y`` from the fitted model.
 
@@ -291,7 +311,7 @@ class BaseDGMOverSampler(BaseOverSampler):
                 f"No model can generate class {_label(y)}; fitted classes: "
                 f"{[_label(c) for c in self.models_]}."
             )
-        device = resolve_device(self.device)
+        device = self._sampling_device()
         seed = _random_state(random_state).randint(_SEED_MAX)
         with torch_threads(self.n_threads):
             Z = self._generate_encoded(y, int(n_samples), device, make_generator(seed, device))

@@ -133,6 +133,12 @@ def test_pickle_and_sample_after_fit(cls, tmp_path):
     assert len(sampler.sample(0, y=1)) == 0
     with pytest.raises(ValueError, match="No model can generate class 5"):
         sampler.sample(3, y=5)
+    if not torch.cuda.is_available():
+        # a sampler fitted on a GPU (stored on the CPU) keeps generating on a CPU-only machine
+        gpu_fitted = pickle.loads(pickle.dumps(sampler)).set_params(device="cuda")
+        with pytest.warns(UserWarning, match="generating on the CPU"):
+            moved = gpu_fitted.sample(7, y=1, random_state=0)
+        pd.testing.assert_frame_equal(rows, moved)
 
 
 def test_float32_and_history(cls):
