@@ -14,6 +14,8 @@ from sklearn.datasets import make_classification
 
 from dgm_resample.benchmark import BenchmarkError, dgm_sampler_names, run
 from dgm_resample.benchmark import _datasets as datasets_module
+from dgm_resample.benchmark._config import resolve_config
+from dgm_resample.benchmark._grid import sampler_specs
 from dgm_resample.benchmark._report import _wilcoxon, nemenyi_cd
 from dgm_resample.cli import main
 
@@ -205,7 +207,8 @@ def test_runners_give_the_same_results(tmp_path):
         "data": str(data),
         "target": "target",
         "datasets": ["iris0"],
-        "samplers": ["none", "random", "smote", "adasyn"],
+        "samplers": ["none", "random", "smote", "adasyn", "vae"],
+        "sampler_params": {"max_steps": 10, "device": "cpu", "n_threads": 1},
         "classifiers": ["lr", "knn"],
         "n_splits": 2,
         "progress": False,
@@ -213,11 +216,40 @@ def test_runners_give_the_same_results(tmp_path):
     serial = run({**base, "output": str(tmp_path / "serial")})["results"]
     dask = run({**base, "output": str(tmp_path / "dask"), "dask_local": 2, "dask_processes": False})
     joblib = run({**base, "output": str(tmp_path / "joblib"), "n_jobs": 2})
-    assert len(serial) == 2 * 4 * 2 * 2
+    assert len(serial) == 2 * 5 * 2 * 2
+    assert (serial["error"] == "").all(), serial["error"].tolist()
     pd.testing.assert_frame_equal(_without_times(serial), _without_times(dask["results"]))
     pd.testing.assert_frame_equal(_without_times(serial), _without_times(joblib["results"]))
     on_disk = pd.read_csv(tmp_path / "dask" / "results.csv")
     assert list(on_disk.columns[:5]) == ["dataset", "sampler", "classifier", "repeat", "fold"]
+
+
+def test_sampler_params_shared_and_per_sampler():
+    config = resolve_config(
+        {
+            "datasets": ["ecoli1"],
+            "samplers": ["smote", "vae", "gan"],
+            "sampler_params": {"max_steps": 7, "gan": {"max_steps": 3, "n_critic": 1}},
+        }
+    )
+    params = {spec["name"]: spec["params"] for spec in sampler_specs(config)}
+    assert params == {
+        "SMOTE": {},
+        "VAEOverSampler": {"max_steps": 7},
+        "GANOverSampler": {"max_steps": 3, "n_critic": 1},
+    }
+    with pytest.raises(BenchmarkError, match="unknown sampler"):
+        sampler_specs(resolve_config({"sampler_params": {"nosuch": {"max_steps": 1}}}))
+
+
+def test_profiles_fill_unset_fields_only():
+    quick = resolve_config({})
+    assert quick.datasets and quick.n_splits and quick.classifiers
+    assert quick.n_jobs >= 1 and isinstance(quick.sampler_params, dict)
+    mine = resolve_config({"n_jobs": 1, "sampler_params": {}, "n_splits": 2})
+    assert (mine.n_jobs, mine.sampler_params, mine.n_splits) == (1, {}, 2)
+    full = resolve_config({"profile": "full"})
+    assert full.sampler_params == {} and full.datasets == "all"
 
 
 def test_toml_config_file(tmp_path):

@@ -45,9 +45,12 @@ class BenchmarkConfig:
     extra_samplers : list of dict
         Samplers given by import path: ``{"path": "pkg.mod:Cls", "params": {...},
         "name": "optional display name"}``.
-    sampler_params : dict
+    sampler_params : dict, optional
         Parameters passed to every ``dgm_resample`` sampler, for example
-        ``{"max_steps": 20}``; keys a sampler does not accept are skipped.
+        ``{"max_steps": 20}``; keys a sampler does not accept are skipped. A key
+        naming one sampler (``"GANOverSampler"`` or ``"gan"``) with a dict value
+        sets parameters of that sampler only. ``None`` takes the profile's
+        (empty for every profile except ``quick``, see its file).
     classifiers : list of str, optional
         Among ``lr``, ``knn``, ``tree``, ``mlp``, ``hgb`` (LightGBM when importable).
     n_splits, n_repeats : int, optional
@@ -60,8 +63,9 @@ class BenchmarkConfig:
         Also compute ``dgm_resample.metrics.evaluate_synthetic`` on the minority class.
     output : str, default="benchmark-results"
         Folder of the results.
-    n_jobs : int, default=1
-        Cells run in parallel with joblib.
+    n_jobs : int, optional
+        Cells run in parallel with joblib (``-1``: all cores); ``None`` takes
+        the profile's (1 unless the profile says otherwise).
     scheduler : str, optional
         Address of a running Dask distributed scheduler.
     dask_local : int, optional
@@ -81,7 +85,7 @@ class BenchmarkConfig:
     categorical: list[str] | None = None
     samplers: list[str] | None = None
     extra_samplers: list[dict] = field(default_factory=list)
-    sampler_params: dict = field(default_factory=dict)
+    sampler_params: dict | None = None
     classifiers: list[str] | None = None
     n_splits: int | None = None
     n_repeats: int | None = None
@@ -89,7 +93,7 @@ class BenchmarkConfig:
     max_rows: int | None = None
     fidelity: bool = False
     output: str = "benchmark-results"
-    n_jobs: int = 1
+    n_jobs: int | None = None
     scheduler: str | None = None
     dask_local: int | None = None
     dask_processes: bool = True
@@ -184,6 +188,10 @@ def resolve_config(config):
     for key in ("classifiers", "n_splits", "n_repeats", "seed", "max_rows"):
         if values[key] is None:
             values[key] = defaults.get(key)
+    if values["sampler_params"] is None:
+        values["sampler_params"] = dict(defaults.get("sampler_params", {}))
+    if values["n_jobs"] is None:
+        values["n_jobs"] = defaults.get("n_jobs", 1)
     if values["datasets"] is None and values["data"] is None:
         values["datasets"] = defaults["datasets"]
     if isinstance(values["datasets"], str) and values["datasets"] != "all":

@@ -58,6 +58,22 @@ def import_object(path):
         raise BenchmarkError(f"cannot import sampler {path!r}: {exc}") from None
 
 
+def _split_params(sampler_params, dgm_names):
+    """Split ``sampler_params`` into shared parameters and per-sampler tables.
+
+    A key that names a ``dgm_resample`` sampler (``"GANOverSampler"`` or an
+    alias such as ``"gan"``) and holds a dict applies to that sampler only; it
+    overrides the shared keys, which apply to every ``dgm_resample`` sampler.
+    """
+    shared, own = {}, {}
+    for key, value in (sampler_params or {}).items():
+        if isinstance(value, dict):
+            own.setdefault(_canonical(key, dgm_names), {}).update(value)
+        else:
+            shared[key] = value
+    return shared, own
+
+
 def sampler_specs(config):
     """The samplers of a resolved config, as plain dicts, in order.
 
@@ -72,10 +88,11 @@ def sampler_specs(config):
         if config.samplers is None
         else [_canonical(n, available) for n in config.samplers]
     )
+    shared, own = _split_params(config.sampler_params, dgm_sampler_names())
     specs = []
     for name in dict.fromkeys(names):
         kind = "builtin" if name in BUILTIN_SAMPLERS else "dgm"
-        params = dict(config.sampler_params) if kind == "dgm" else {}
+        params = {**shared, **own.get(name, {})} if kind == "dgm" else {}
         specs.append({"name": name, "kind": kind, "path": name, "params": params})
     for extra in config.extra_samplers:
         if "path" not in extra:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -288,6 +290,12 @@ def write_report(path, results, fidelity, config):
         "Datasets: " + ", ".join(f"`{d}`" for d in sorted(results["dataset"].unique())) + ".",
         "",
     ]
+    if config.sampler_params:
+        parts += [
+            "dgm_resample samplers ran with these parameters (other parameters at their "
+            f"defaults): `{json.dumps(config.sampler_params, sort_keys=True)}`.",
+            "",
+        ]
     parts += _section_ranks(means, classifiers)
     parts += _section_wilcoxon(means)
     parts += _section_friedman(means)
