@@ -217,7 +217,9 @@ def test_runners_give_the_same_results(tmp_path):
     dask = run({**base, "output": str(tmp_path / "dask"), "dask_local": 2, "dask_processes": False})
     joblib = run({**base, "output": str(tmp_path / "joblib"), "n_jobs": 2})
     assert len(serial) == 2 * 5 * 2 * 2
-    assert (serial["error"] == "").all(), serial["error"].tolist()
+    # ADASYN cannot run on the separable iris0 and is recorded as failed; the rest ran
+    failed = serial.loc[serial["error"] != "", ["dataset", "sampler"]].drop_duplicates()
+    assert failed.values.tolist() == [["iris0", "ADASYN"]]
     pd.testing.assert_frame_equal(_without_times(serial), _without_times(dask["results"]))
     pd.testing.assert_frame_equal(_without_times(serial), _without_times(joblib["results"]))
     on_disk = pd.read_csv(tmp_path / "dask" / "results.csv")
