@@ -80,7 +80,20 @@ def main(argv=None):
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--max-steps", type=int, default=None, help="override the step budget")
     parser.add_argument("--csv", default="", help="also write the per-cell scores here")
+    parser.add_argument(
+        "--from-csv",
+        nargs="+",
+        default=None,
+        metavar="CSV",
+        help="summarize per-cell score files written by --csv (for example one run per "
+        "sampler or dataset on several machines) instead of running",
+    )
     args = parser.parse_args(argv)
+    if args.from_csv:
+        frames = [pd.read_csv(path) for path in args.from_csv]
+        table = pd.concat(frames).drop_duplicates(["dataset", "sampler", "classifier", "metric"])
+        summarize(table, {})
+        return
 
     samplers = {"none": None, "SMOTE": SMOTE(random_state=0)}
     for sampler_name, cls in select(args.samplers, dgm_samplers()).items():
@@ -108,6 +121,11 @@ def main(argv=None):
     table = pd.DataFrame(rows, columns=["dataset", "sampler", "classifier", "metric", "score"])
     if args.csv:
         table.to_csv(args.csv, index=False)
+    summarize(table, timings)
+
+
+def summarize(table, timings):
+    """Print mean scores, mean ranks and (when known) seconds per sampler."""
     pd.set_option("display.width", 200)
     print("\nMean score over datasets (per metric and classifier):")
     print(table.pivot_table(index="sampler", columns=["metric", "classifier"], values="score").round(3))
@@ -116,8 +134,9 @@ def main(argv=None):
     print(ranks.round(2))
     print("\nMean rank over metrics and classifiers:")
     print(ranks.mean(axis=1).sort_values().round(2).to_string())
-    print("\nSeconds per sampler (all datasets, folds and classifiers):")
-    print(pd.Series(timings).round(1).to_string())
+    if timings:
+        print("\nSeconds per sampler (all datasets, folds and classifiers):")
+        print(pd.Series(timings).round(1).to_string())
 
 
 if __name__ == "__main__":
