@@ -76,8 +76,10 @@ def _benchmark_parser(sub):
     a(
         "--sampler-params",
         metavar="JSON",
-        help="JSON parameters for every dgm_resample sampler, "
-        'e.g. \'{"max_steps": 200, "device": "cpu"}\'',
+        help="JSON parameters for every dgm_resample sampler; a key naming one sampler "
+        "holds that sampler's own parameters, e.g. "
+        '\'{"max_steps": 200, "device": "cuda", "gan": {"max_steps": 50}}\'; '
+        "replaces the profile's sampler_params (quick: n_threads=1, reduced step budgets)",
     )
     a(
         "--classifiers",
@@ -101,7 +103,8 @@ def _benchmark_parser(sub):
         "--n-jobs",
         type=int,
         metavar="N",
-        help="run cells in N parallel processes (joblib; -1 = all cores)",
+        help="run cells in N parallel processes (joblib; -1 = all cores; "
+        "profile default: quick 2, full 1)",
     )
     a(
         "--scheduler",
