@@ -3,6 +3,7 @@
 from ._autoregressive import AutoregressiveOverSampler
 from ._diffusion import DiffusionOverSampler
 from ._encoding import Span, TabularEncoder
+from ._flow import FlowOverSampler
 from ._gan import GANOverSampler
 from ._vae import VAEOverSampler
 
@@ -11,6 +12,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AutoregressiveOverSampler",
     "DiffusionOverSampler",
+    "FlowOverSampler",
     "GANOverSampler",
     "Span",
     "TabularEncoder",
