@@ -53,6 +53,10 @@ def test_output_layer_follows_the_spans():
     torch.testing.assert_close(soft[:, 2:5].sum(1), torch.ones(50))
 
 
+def _labelled_rows(x, cond):
+    return {(*row, label) for row, label in zip(x.tolist(), cond.tolist())}
+
+
 @pytest.mark.parametrize("batch", [1, 7, 33, 64])
 def test_any_batch_size_trains_with_packing(batch):
     model = small_model(pac=8)
@@ -60,9 +64,23 @@ def test_any_batch_size_trains_with_packing(batch):
     x, cond = toy_batch(batch)
     padded, padded_cond = model._pad(x, cond, make_generator(0, "cpu"))
     assert len(padded) % 8 == 0 and len(padded) >= batch
-    assert torch.equal(padded[:batch], x)
+    # every row of the batch is kept with its label; extra rows are re-drawn from it
+    assert _labelled_rows(padded, padded_cond) == _labelled_rows(x, cond)
+    assert padded_cond.tolist() == sorted(padded_cond.tolist())  # ordered by class
     distance = model.train_step(x, cond, optimizers, make_generator(0, "cpu"))
     assert torch.isfinite(distance)
+
+
+def test_packs_hold_rows_of_one_class():
+    model = small_model(pac=4)
+    x, cond = toy_batch(64)
+    _, padded_cond = model._pad(x, cond, make_generator(0, "cpu"))
+    packs = padded_cond.reshape(-1, 4)
+    mixed = (packs != packs[:, :1]).any(dim=1)
+    assert int(mixed.sum()) <= 1  # two classes: at most one pack at the boundary
+    model.sort_packs = False  # the unsorted batch keeps its drawn order
+    padded, _ = model._pad(x, cond, make_generator(0, "cpu"))
+    assert torch.equal(padded, x)
 
 
 def test_ema_weights_are_buffers_that_follow_the_generator():

@@ -3,11 +3,12 @@
 The generator maps Gaussian noise and a one-hot class label to an encoded row;
 its output layer reads the encoder's spans (bounded numeric values, Gumbel
 relaxations of the binary and categorical blocks). A packed critic (PacGAN)
-scores groups of rows with their labels, trained with the WGAN-GP objective.
-An auxiliary classifier trained on real rows pushes generated rows towards the
-structure of their own class (the conditional signal). Rows are generated from
-an exponential moving average of the generator weights, and early stopping uses
-a per-class kernel MMD between generated and held-out real rows.
+scores groups of rows of one class with their labels, trained with the WGAN-GP
+objective. An auxiliary classifier trained on real rows pushes generated rows
+towards the structure of their own class (the conditional signal). Rows are
+generated from an exponential moving average of the generator weights; when
+rows are held out, the kept weights (and early stopping) use a per-class kernel
+MMD between generated and held-out real rows.
 """
 
 from __future__ import annotations
@@ -113,13 +114,16 @@ class ConditionalWGAN(TabularModel):
         Number of class labels the model is conditioned on.
     noise_dim : int, default=64
         Size of the generator's Gaussian noise.
-    generator_dims, critic_dims : sequence of int, default=(256, 256)
-        Hidden layers of the generator (with LayerNorm) and of the critic
-        (without normalization, as the gradient penalty requires).
+    generator_dims : sequence of int, default=(256, 256)
+        Hidden layers of the generator (with LayerNorm).
+    critic_dims : sequence of int, default=(128, 128)
+        Hidden layers of the critic (without normalization, as the gradient
+        penalty requires).
     pac : int, default=8
         Rows scored together by the critic (PacGAN); batches are padded to a
-        multiple of it by re-drawing rows of the batch.
-    n_critic : int, default=5
+        multiple of it by re-drawing rows of the batch and then ordered by
+        class (``sort_packs``), so that a pack holds rows of one class.
+    n_critic : int, default=2
         Critic updates per generator update.
     gp_weight : float, default=10.0
         Weight of the gradient penalty.
@@ -137,6 +141,10 @@ class ConditionalWGAN(TabularModel):
     """
 
     clip_grad_norm = None
+    #: order each batch by class before packing: the critic then compares packs
+    #: of one class (real against generated rows of the same label) instead of
+    #: packs of randomly mixed labels
+    sort_packs = True
     #: rows generated per class when scoring a small validation class
     min_valid_samples = 512
 
@@ -146,9 +154,9 @@ class ConditionalWGAN(TabularModel):
         n_classes,
         noise_dim=64,
         generator_dims=(256, 256),
-        critic_dims=(256, 256),
+        critic_dims=(128, 128),
         pac=8,
-        n_critic=5,
+        n_critic=2,
         gp_weight=10.0,
         aux_weight=1.0,
         temperature=0.2,
@@ -241,11 +249,16 @@ class ConditionalWGAN(TabularModel):
 
     # ----------------------------------------------------------- critic
     def _pad(self, x, cond, generator):
-        """Re-draw rows of the batch so that its size is a multiple of ``pac``."""
+        """Re-draw rows of the batch so that its size is a multiple of ``pac``, then
+        order the rows by class so that packs hold rows of one class (all but at
+        most ``n_classes - 1`` packs at class boundaries)."""
         extra = (-len(x)) % self.pac
         if extra:
             rows = torch.randint(len(x), (extra,), generator=generator, device=x.device)
             x, cond = torch.cat([x, x[rows]]), torch.cat([cond, cond[rows]])
+        if self.pac > 1 and self.sort_packs:
+            order = torch.argsort(cond, stable=True)
+            x, cond = x[order], cond[order]
         return x, cond
 
     def score(self, x, cond):
