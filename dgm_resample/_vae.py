@@ -93,7 +93,7 @@ class VAEOverSampler(BaseDGMOverSampler):
     >>> from dgm_resample import VAEOverSampler
     >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
     >>> X_res, y_res = VAEOverSampler(max_steps=50, random_state=0).fit_resample(X, y)
-    >>> sorted(Counter(y_res).items())
+    >>> sorted(Counter(y_res.tolist()).items())
     [(0, 269), (1, 269)]
     """
 
