@@ -36,8 +36,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _common import dgm_samplers, select  # noqa: E402
 
 DATASETS = [
-    "ecoli1", "glass2", "haberman", "pima", "yeast4", "wdbc",
-    "spectf", "vehicle0", "abalone19", "page_blocks0",
+    "ecoli1",
+    "glass2",
+    "haberman",
+    "pima",
+    "yeast4",
+    "wdbc",
+    "spectf",
+    "vehicle0",
+    "abalone19",
+    "page_blocks0",
 ]
 CLASSIFIERS = {
     "LR": LogisticRegression(max_iter=1000),
@@ -74,7 +82,9 @@ def mean_ranks(table):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--samplers", default="", help="comma-separated dgm sampler class names")
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--folds", type=int, default=5)
@@ -107,8 +117,10 @@ def main(argv=None):
         warnings.simplefilter("ignore")
         for dataset in args.datasets.split(","):
             X, y = load(dataset)
-            print(f"{dataset}: {X.shape[0]} x {X.shape[1]}, IR {np.mean(y == 0) / np.mean(y == 1):.1f}",
-                  flush=True)
+            print(
+                f"{dataset}: {X.shape[0]} x {X.shape[1]}, IR {np.mean(y == 0) / np.mean(y == 1):.1f}",
+                flush=True,
+            )
             for sampler_name, sampler in samplers.items():
                 start = time.perf_counter()
                 for clf_name, clf in CLASSIFIERS.items():
@@ -128,7 +140,11 @@ def summarize(table, timings):
     """Print mean scores, mean ranks and (when known) seconds per sampler."""
     pd.set_option("display.width", 200)
     print("\nMean score over datasets (per metric and classifier):")
-    print(table.pivot_table(index="sampler", columns=["metric", "classifier"], values="score").round(3))
+    print(
+        table.pivot_table(index="sampler", columns=["metric", "classifier"], values="score").round(
+            3
+        )
+    )
     ranks = mean_ranks(table)
     print("\nMean rank over datasets (1 = best):")
     print(ranks.round(2))

@@ -50,7 +50,9 @@ def time_fit_resample(sampler, X, y, repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--samplers", default="", help="comma-separated sampler class names")
     parser.add_argument("--repeats", type=int, default=1, help="best of this many runs")
     parser.add_argument("--rows", type=int, default=10_000)
@@ -58,8 +60,10 @@ def main(argv=None):
 
     X, y = make_table(n_rows=args.rows)
     categorical = [c for c in X.columns if c.startswith("cat")]
-    print(f"table: {X.shape[0]} x {X.shape[1]} ({len(categorical)} categorical), "
-          f"minority {y.mean():.1%}; torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
+    print(
+        f"table: {X.shape[0]} x {X.shape[1]} ({len(categorical)} categorical), "
+        f"minority {y.mean():.1%}; torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}"
+    )
     smote = time_fit_resample(
         SMOTENC(categorical_features=categorical, random_state=0), X, y, args.repeats
     )

@@ -229,7 +229,9 @@ class BaseDGMOverSampler(BaseOverSampler):
     # -------------------------------------------------------- sampling
     def _condition(self, label, n, device):
         """Class indices fed to the model that generates ``label``."""
-        index = 0 if self.conditioning == "per_class" else int(np.searchsorted(self.classes_, label))
+        index = (
+            0 if self.conditioning == "per_class" else int(np.searchsorted(self.classes_, label))
+        )
         return torch.full((n,), index, dtype=torch.long, device=device)
 
     def _generate_encoded(self, label, n, device, generator):
@@ -325,7 +327,6 @@ class BaseDGMOverSampler(BaseOverSampler):
         tags.input_tags.categorical = True
         tags.non_deterministic = False
         return tags
-
 
 
 def _has_trained_models(sampler):

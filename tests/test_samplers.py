@@ -20,7 +20,11 @@ pytestmark = pytest.mark.parametrize("cls", SAMPLERS, ids=lambda cls: cls.__name
 
 def three_classes(n=240, seed=0):
     X, y = make_classification(
-        n_samples=n, n_features=5, n_informative=3, n_classes=3, weights=[0.6, 0.3, 0.1],
+        n_samples=n,
+        n_features=5,
+        n_informative=3,
+        n_classes=3,
+        weights=[0.6, 0.3, 0.1],
         random_state=seed,
     )
     return X, y

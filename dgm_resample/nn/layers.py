@@ -139,7 +139,9 @@ class MixedLikelihood(nn.Module):
             out[:, idx] = params[:, idx] + torch.exp(self._scale()) * noise
         if layout.binary_idx.numel():
             idx = layout.binary_idx
-            u = torch.rand((params.shape[0], idx.numel()), generator=generator, device=params.device)
+            u = torch.rand(
+                (params.shape[0], idx.numel()), generator=generator, device=params.device
+            )
             out[:, idx] = (u < torch.sigmoid(params[:, idx])).to(params.dtype)
         for _, idx in layout.categorical():
             one_hot = sample_one_hot(params[:, idx], generator)
