@@ -13,6 +13,7 @@ mean rank of each sampler (1 = best) per metric and classifier.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -91,6 +92,15 @@ def main(argv=None):
     parser.add_argument("--max-steps", type=int, default=None, help="override the step budget")
     parser.add_argument("--csv", default="", help="also write the per-cell scores here")
     parser.add_argument(
+        "--params",
+        default="{}",
+        metavar="JSON",
+        help="extra parameters of the dgm samplers, e.g. '{\"n_sampling_steps\": 25}'",
+    )
+    parser.add_argument(
+        "--suffix", default="", help="appended to the dgm sampler names (to compare variants)"
+    )
+    parser.add_argument(
         "--from-csv",
         nargs="+",
         default=None,
@@ -107,10 +117,10 @@ def main(argv=None):
 
     samplers = {"none": None, "SMOTE": SMOTE(random_state=0)}
     for sampler_name, cls in select(args.samplers, dgm_samplers()).items():
-        params = {"random_state": 0, "device": "cpu"}
+        params = {"random_state": 0, "device": "cpu", **json.loads(args.params)}
         if args.max_steps:
             params["max_steps"] = args.max_steps
-        samplers[sampler_name] = cls(**params)
+        samplers[sampler_name + args.suffix] = cls(**params)
 
     rows, timings = [], {}
     with tempfile.TemporaryDirectory() as cache, warnings.catch_warnings():

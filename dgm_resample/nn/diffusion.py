@@ -80,7 +80,7 @@ class TabularDiffusion(TabularModel):
         Widths of the denoiser (the first is also the embedding width).
     n_timesteps : int, default=1000
         Length of the training noise schedule.
-    n_sampling_steps : int, default=50
+    n_sampling_steps : int, default=25
         Denoising steps at sampling time (strided over the training schedule).
     guidance_scale : float, default=1.0
         Classifier-free guidance ``w``: predictions are ``c + w (c - u)`` with
@@ -99,7 +99,7 @@ class TabularDiffusion(TabularModel):
         n_classes,
         hidden_dims=(256, 256, 256),
         n_timesteps=1000,
-        n_sampling_steps=50,
+        n_sampling_steps=25,
         guidance_scale=1.0,
         label_dropout=0.1,
         discrete_weight=1.0,
