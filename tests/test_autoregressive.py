@@ -2,7 +2,6 @@
 
 import itertools
 import math
-import pickle
 
 import numpy as np
 import pandas as pd
@@ -257,36 +256,6 @@ def test_mixed_frame_round_trip_reproducibility_and_global_rng():
     assert 0.05 < new["gappy"].isna().mean() < 0.5
     different = tiny(AutoregressiveOverSampler, max_steps=60, random_state=1).fit_resample(frame, y)
     assert not X_a.equals(different[0])
-
-
-def test_multiclass_dict_strategy_pickle_and_sample():
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(300, 4))
-    y = np.repeat([0, 1, 2], [200, 70, 30])
-    X[:, 0] += y
-    strategy = {1: 120, 2: 90}
-    sampler = tiny(AutoregressiveOverSampler, sampling_strategy=strategy, max_steps=40)
-    X_res, y_res = sampler.fit_resample(X, y)
-    assert dict(zip(*np.unique(y_res, return_counts=True))) == {0: 200, 1: 120, 2: 90}
-    np.testing.assert_array_equal(X_res[:300], X)
-    clone = pickle.loads(pickle.dumps(sampler))
-    np.testing.assert_array_equal(
-        clone.sample(25, y=2, random_state=4), sampler.sample(25, y=2, random_state=4)
-    )
-    np.testing.assert_array_equal(
-        clone.score_samples(X[:10], y[:10]), sampler.score_samples(X[:10], y[:10])
-    )
-    assert sampler.sample(0, y=1).shape == (0, 4)
-
-
-def test_per_class_models_score_only_their_classes():
-    X, y = np.random.default_rng(4).normal(size=(150, 3)), np.repeat([0, 1], [110, 40])
-    sampler = tiny(AutoregressiveOverSampler, conditioning="per_class", max_steps=30)
-    X_res, y_res = sampler.fit_resample(X, y)
-    assert (y_res == 1).sum() == 110 and list(sampler.models_) == [1]
-    assert np.isfinite(sampler.score_samples(X[y == 1], 1)).all()
-    with pytest.raises(ValueError, match="No fitted model"):
-        sampler.score_samples(X[:3], 0)
 
 
 def test_model_hyperparameters_reach_the_model():
