@@ -38,6 +38,49 @@ MIN_CLASS_ROWS = 2
 MAX_RESAMPLE_TRIES = 10
 _SEED_MAX = np.iinfo(np.int32).max
 
+#: docstring pieces every sampler shares (filled in with ``imblearn.utils.Substitution``)
+_shared_docs = {
+    "parameters_head": """sampling_strategy : float, str, dict or callable, default='auto'
+        Which classes to over-sample and to how many rows, with imbalanced-learn's
+        semantics (see :class:`~imblearn.over_sampling.SMOTE`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the encoder, the validation split, training and sampling. The same
+        value gives bit-identical output on CPU. ``None`` uses fresh OS entropy;
+        global random states are never read or changed.
+    categorical_features : "auto", array-like or None, default="auto"
+        Categorical columns: "auto" takes pandas category / object / string
+        columns; or names, indices or a boolean mask as in SMOTENC.
+    conditioning : {"joint", "per_class"}, default="joint"
+        One model for all classes conditioned on the label, or one model per
+        over-sampled class trained on that class's rows only.""",
+    "batch_parameters": """batch_size : int, default=256
+        Minibatch size; rows are drawn class-balanced with replacement.
+    learning_rate : float, default=1e-3
+        Adam learning rate.""",
+    "runtime_parameters": """device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        Where to train and sample. A fitted sampler is stored on the CPU.
+    n_threads : int or None, default=None
+        Torch intra-op threads during fit and sampling; ``None`` keeps the
+        current setting.
+    verbose : int, default=0
+        Show a progress bar while training.""",
+    "fitted_attributes": """sampling_strategy_ : dict
+        Number of rows generated per class.
+    classes_ : ndarray
+        Class labels seen in fit.
+    encoder_ : TabularEncoder
+        The fitted table encoding (spans in ``encoder_.spans_``).
+    models_ : dict
+        Trained model per over-sampled class (the same model for every class
+        when ``conditioning="joint"``), stored on the CPU.""",
+    "history_attribute": """history_ : list of dict
+        Per-epoch training records (epoch, step, train_loss, valid_loss, time;
+        and class with ``conditioning="per_class"``).""",
+    "input_attributes": """n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when X is a DataFrame with string column names.""",
+}
+
 
 def _label(label):
     """Readable form of a class label for messages (numpy scalars as Python values)."""

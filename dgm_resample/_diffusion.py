@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numbers
 
+from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseDGMOverSampler
+from ._base import BaseDGMOverSampler, _shared_docs
 from .nn.diffusion import TabularDiffusion
 
 
+@Substitution(**_shared_docs)
 class DiffusionOverSampler(BaseDGMOverSampler):
     """Over-sample with a class-conditional diffusion model for mixed-type tables.
 
@@ -30,27 +32,12 @@ class DiffusionOverSampler(BaseDGMOverSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default='auto'
-        Which classes to over-sample and to how many rows, with imbalanced-learn's
-        semantics (see :class:`~imblearn.over_sampling.SMOTE`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the encoder, the validation split, training and sampling. The same
-        value gives bit-identical output on CPU. ``None`` uses fresh OS entropy;
-        global random states are never read or changed.
-    categorical_features : "auto", array-like or None, default="auto"
-        Categorical columns: "auto" takes pandas category / object / string
-        columns; or names, indices or a boolean mask as in SMOTENC.
-    conditioning : {"joint", "per_class"}, default="joint"
-        One model for all classes conditioned on the label, or one model per
-        over-sampled class trained on that class's rows only.
+    {parameters_head}
     max_steps : int, default=1500
         Budget of optimizer steps (training cost does not grow with the rows).
         Diffusion needs more updates than a VAE: each step sees one random
         noise level per row.
-    batch_size : int, default=256
-        Minibatch size; rows are drawn class-balanced with replacement.
-    learning_rate : float, default=1e-3
-        Adam learning rate.
+    {batch_parameters}
     validation_fraction : float or None, default=None
         Fraction of each class (with at least 10 rows) held out for early
         stopping on the diffusion loss of the averaged weights at fixed-seed
@@ -58,13 +45,7 @@ class DiffusionOverSampler(BaseDGMOverSampler):
         guide to sample quality, so the full budget is the default).
     patience : int or None, default=5
         Evaluations without improvement before stopping; the best weights are kept.
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-        Where to train and sample. A fitted sampler is stored on the CPU.
-    n_threads : int or None, default=None
-        Torch intra-op threads during fit and sampling; ``None`` keeps the
-        current setting.
-    verbose : int, default=0
-        Show a progress bar while training.
+    {runtime_parameters}
     hidden_dims : tuple of int, default=(256, 256)
         Widths of the denoiser MLP; the first is also the width of the time
         and label embeddings.
@@ -96,21 +77,9 @@ class DiffusionOverSampler(BaseDGMOverSampler):
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of rows generated per class.
-    classes_ : ndarray
-        Class labels seen in fit.
-    encoder_ : TabularEncoder
-        The fitted table encoding (spans in ``encoder_.spans_``).
-    models_ : dict
-        Trained model per over-sampled class (the same model for every class
-        when ``conditioning="joint"``), stored on the CPU.
-    history_ : list of dict
-        Per-epoch training records (epoch, step, train_loss, valid_loss, time;
-        and class with ``conditioning="per_class"``).
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined when X is a DataFrame with string column names.
+    {fitted_attributes}
+    {history_attribute}
+    {input_attributes}
 
     See Also
     --------

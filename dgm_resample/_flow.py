@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numbers
 
+from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseDGMOverSampler, LikelihoodMixin
+from ._base import BaseDGMOverSampler, LikelihoodMixin, _shared_docs
 from .nn.flow import TRANSFORMS, ConditionalFlow
 
 
+@Substitution(**_shared_docs)
 class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     """Over-sample with a class-conditional normalizing flow.
 
@@ -30,25 +32,10 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default='auto'
-        Which classes to over-sample and to how many rows, with imbalanced-learn's
-        semantics (see :class:`~imblearn.over_sampling.SMOTE`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the encoder, the validation split, training and sampling. The same
-        value gives bit-identical output on CPU. ``None`` uses fresh OS entropy;
-        global random states are never read or changed.
-    categorical_features : "auto", array-like or None, default="auto"
-        Categorical columns: "auto" takes pandas category / object / string
-        columns; or names, indices or a boolean mask as in SMOTENC.
-    conditioning : {"joint", "per_class"}, default="joint"
-        One model for all classes conditioned on the label, or one model per
-        over-sampled class trained on that class's rows only.
+    {parameters_head}
     max_steps : int, default=1000
         Budget of optimizer steps (training cost does not grow with the rows).
-    batch_size : int, default=256
-        Minibatch size; rows are drawn class-balanced with replacement.
-    learning_rate : float, default=1e-3
-        Adam learning rate.
+    {batch_parameters}
     validation_fraction : float or None, default=None
         Fraction of each class (with at least 10 rows) held out for early
         stopping on the validation negative log-likelihood (the training
@@ -56,13 +43,7 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         the full budget, as the other families do by default.
     patience : int or None, default=5
         Evaluations without improvement before stopping; the best weights are kept.
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-        Where to train and sample. A fitted sampler is stored on the CPU.
-    n_threads : int or None, default=None
-        Torch intra-op threads during fit and sampling; ``None`` keeps the
-        current setting.
-    verbose : int, default=0
-        Show a progress bar while training.
+    {runtime_parameters}
     n_transforms : int, default=3
         Masked transforms stacked on the base. Each splits the coordinates into
         4 groups, each transformed given the label and the earlier groups
@@ -70,7 +51,7 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         next); sampling runs 4 network passes per transform.
     hidden_dims : tuple of int, default=(64, 64)
         Hidden layers of the masked network of each transform.
-    transform_type : {"affine", "spline"}, default="affine"
+    transform_type : {{"affine", "spline"}}, default="affine"
         Element-wise map of each transform: affine (MAF) or a monotonic
         rational-quadratic spline with ``n_bins`` bins (NSF), which is more
         flexible per transform but trains about five times slower on CPU and
@@ -80,21 +61,9 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of rows generated per class.
-    classes_ : ndarray
-        Class labels seen in fit.
-    encoder_ : TabularEncoder
-        The fitted table encoding (spans in ``encoder_.spans_``).
-    models_ : dict
-        Trained model per over-sampled class (the same model for every class
-        when ``conditioning="joint"``), stored on the CPU.
-    history_ : list of dict
-        Per-epoch training records (epoch, step, train_loss, valid_loss, time;
-        and class with ``conditioning="per_class"``).
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined when X is a DataFrame with string column names.
+    {fitted_attributes}
+    {history_attribute}
+    {input_attributes}
 
     See Also
     --------

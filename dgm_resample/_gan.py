@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numbers
 
+from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseDGMOverSampler
+from ._base import BaseDGMOverSampler, _shared_docs
 from .nn.gan import ConditionalWGAN
 
 
+@Substitution(**_shared_docs)
 class GANOverSampler(BaseDGMOverSampler):
     """Over-sample with a class-conditional Wasserstein GAN (gradient penalty).
 
@@ -42,19 +44,7 @@ class GANOverSampler(BaseDGMOverSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default='auto'
-        Which classes to over-sample and to how many rows, with imbalanced-learn's
-        semantics (see :class:`~imblearn.over_sampling.SMOTE`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the encoder, the validation split, training and sampling. The same
-        value gives bit-identical output on CPU. ``None`` uses fresh OS entropy;
-        global random states are never read or changed.
-    categorical_features : "auto", array-like or None, default="auto"
-        Categorical columns: "auto" takes pandas category / object / string
-        columns; or names, indices or a boolean mask as in SMOTENC.
-    conditioning : {"joint", "per_class"}, default="joint"
-        One model for all classes conditioned on the label, or one model per
-        over-sampled class trained on that class's rows only.
+    {parameters_head}
     max_steps : int, default=300
         Budget of generator updates (each preceded by ``n_critic`` critic
         updates); the training cost does not grow with the rows. 300 updates
@@ -78,13 +68,7 @@ class GANOverSampler(BaseDGMOverSampler):
     patience : int or None, default=None
         Evaluations without improvement before stopping; ``None`` trains the
         whole budget (still keeping the best validated weights).
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-        Where to train and sample. A fitted sampler is stored on the CPU.
-    n_threads : int or None, default=None
-        Torch intra-op threads during fit and sampling; ``None`` keeps the
-        current setting.
-    verbose : int, default=0
-        Show a progress bar while training.
+    {runtime_parameters}
     noise_dim : int, default=64
         Size of the generator's Gaussian noise vector.
     generator_dims : tuple of int, default=(256, 256)
@@ -125,22 +109,12 @@ class GANOverSampler(BaseDGMOverSampler):
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of rows generated per class.
-    classes_ : ndarray
-        Class labels seen in fit.
-    encoder_ : TabularEncoder
-        The fitted table encoding (spans in ``encoder_.spans_``).
-    models_ : dict
-        Trained model per over-sampled class (the same model for every class
-        when ``conditioning="joint"``), stored on the CPU.
+    {fitted_attributes}
     history_ : list of dict
         Per-epoch training records (epoch, step, train_loss: the critic's
         Wasserstein estimate, valid_loss: the MMD score when rows are held
         out, time; and class with ``conditioning="per_class"``).
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined when X is a DataFrame with string column names.
+    {input_attributes}
 
     See Also
     --------

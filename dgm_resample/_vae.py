@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numbers
 
+from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseDGMOverSampler
+from ._base import BaseDGMOverSampler, _shared_docs
 from .nn.vae import ConditionalVAE
 
 
+@Substitution(**_shared_docs)
 class VAEOverSampler(BaseDGMOverSampler):
     """Over-sample with a class-conditional variational autoencoder.
 
@@ -23,25 +25,10 @@ class VAEOverSampler(BaseDGMOverSampler):
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default='auto'
-        Which classes to over-sample and to how many rows, with imbalanced-learn's
-        semantics (see :class:`~imblearn.over_sampling.SMOTE`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the encoder, the validation split, training and sampling. The same
-        value gives bit-identical output on CPU. ``None`` uses fresh OS entropy;
-        global random states are never read or changed.
-    categorical_features : "auto", array-like or None, default="auto"
-        Categorical columns: "auto" takes pandas category / object / string
-        columns; or names, indices or a boolean mask as in SMOTENC.
-    conditioning : {"joint", "per_class"}, default="joint"
-        One model for all classes conditioned on the label, or one model per
-        over-sampled class trained on that class's rows only.
+    {parameters_head}
     max_steps : int, default=1000
         Budget of optimizer steps (training cost does not grow with the rows).
-    batch_size : int, default=256
-        Minibatch size; rows are drawn class-balanced with replacement.
-    learning_rate : float, default=1e-3
-        Adam learning rate.
+    {batch_parameters}
     validation_fraction : float or None, default=None
         Fraction of each class (with at least 10 rows) held out for early
         stopping on the validation ELBO; ``None`` or 0 trains the full budget.
@@ -50,13 +37,7 @@ class VAEOverSampler(BaseDGMOverSampler):
         against SMOTE, while the full 1,000-step budget costs only seconds.
     patience : int or None, default=5
         Evaluations without improvement before stopping; the best weights are kept.
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-        Where to train and sample. A fitted sampler is stored on the CPU.
-    n_threads : int or None, default=None
-        Torch intra-op threads during fit and sampling; ``None`` keeps the
-        current setting.
-    verbose : int, default=0
-        Show a progress bar while training.
+    {runtime_parameters}
     latent_dim : int, default=16
         Size of the latent code.
     hidden_dims : tuple of int, default=(128, 128)
@@ -66,21 +47,9 @@ class VAEOverSampler(BaseDGMOverSampler):
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of rows generated per class.
-    classes_ : ndarray
-        Class labels seen in fit.
-    encoder_ : TabularEncoder
-        The fitted table encoding (spans in ``encoder_.spans_``).
-    models_ : dict
-        Trained model per over-sampled class (the same model for every class
-        when ``conditioning="joint"``), stored on the CPU.
-    history_ : list of dict
-        Per-epoch training records (epoch, step, train_loss, valid_loss, time;
-        and class with ``conditioning="per_class"``).
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined when X is a DataFrame with string column names.
+    {fitted_attributes}
+    {history_attribute}
+    {input_attributes}
 
     See Also
     --------
