@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import torch
 
 import dgm_resample
 from dgm_resample._base import BaseDGMOverSampler
@@ -48,3 +49,18 @@ def mixed_frame(n=300, minority=0.15, seed=0, with_nan=True):
             np.where(rng.random(n) < 0.2, None, rng.choice(["u", "v", "w"], n)), dtype=object
         )
     return frame, y
+
+
+def random_rows(spans, n, generator):
+    """Encoded rows with valid one-hot / 0-1 / real values for ``spans``."""
+    width = max(s.stop for s in spans)
+    x = torch.zeros(n, width)
+    for s in spans:
+        if s.kind == "numeric":
+            x[:, s.start] = torch.randn(n, generator=generator)
+        elif s.kind == "binary":
+            x[:, s.start] = (torch.rand(n, generator=generator) < 0.5).float()
+        else:
+            level = torch.randint(s.width, (n,), generator=generator)
+            x[:, s.start : s.stop] = torch.nn.functional.one_hot(level, s.width).float()
+    return x

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from _helpers import mixed_frame, tiny
+from _helpers import mixed_frame, random_rows, tiny
 
 from dgm_resample import AutoregressiveOverSampler, Span, TabularEncoder
 from dgm_resample._training import make_generator
@@ -27,21 +27,6 @@ MIXED_SPANS = [
 def build(spans, n_classes=2, seed=0, **params):
     model = AutoregressiveModel(spans, n_classes, **params)
     return model.initialize(make_generator(seed, "cpu")).eval()
-
-
-def random_rows(spans, n, generator):
-    """Encoded rows with valid one-hot / 0-1 / real values for ``spans``."""
-    width = max(s.stop for s in spans)
-    x = torch.zeros(n, width)
-    for s in spans:
-        if s.kind == "numeric":
-            x[:, s.start] = torch.randn(n, generator=generator)
-        elif s.kind == "binary":
-            x[:, s.start] = (torch.rand(n, generator=generator) < 0.5).float()
-        else:
-            level = torch.randint(s.width, (n,), generator=generator)
-            x[:, s.start : s.stop] = torch.nn.functional.one_hot(level, s.width).float()
-    return x
 
 
 def test_discrete_spans_come_first_so_indicators_precede_their_values():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from _helpers import mixed_frame, tiny
+from _helpers import mixed_frame, random_rows, tiny
 
 from dgm_resample import FlowOverSampler, Span, TabularEncoder
 from dgm_resample._training import make_generator
@@ -35,21 +35,6 @@ def shuffle_offsets(model, seed=3):
     with torch.no_grad():
         model.dequant.weight.normal_(generator=make_generator(seed, "cpu"))
     return model
-
-
-def random_rows(spans, n, generator):
-    """Encoded rows with valid one-hot / 0-1 / real values for ``spans``."""
-    width = max(s.stop for s in spans)
-    x = torch.zeros(n, width)
-    for s in spans:
-        if s.kind == "numeric":
-            x[:, s.start] = torch.randn(n, generator=generator)
-        elif s.kind == "binary":
-            x[:, s.start] = (torch.rand(n, generator=generator) < 0.5).float()
-        else:
-            level = torch.randint(s.width, (n,), generator=generator)
-            x[:, s.start : s.stop] = torch.nn.functional.one_hot(level, s.width).float()
-    return x
 
 
 def all_discrete_rows():
