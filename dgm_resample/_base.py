@@ -277,11 +277,19 @@ class BaseDGMOverSampler(BaseOverSampler):
         )
         return torch.full((n,), index, dtype=torch.long, device=device)
 
+    def _sampling_settings(self):
+        """Model attributes that only affect generation, taken from the current
+        parameters, so that ``set_params`` on a fitted sampler applies to later
+        calls of :meth:`sample` without refitting."""
+        return {}
+
     def _generate_encoded(self, label, n, device, generator):
         """``n`` encoded rows of class ``label``; non-finite rows are redrawn."""
         if n == 0:
             return np.zeros((0, self.encoder_.n_encoded_), dtype=np.float32)
         model = self.models_[label].to(device)
+        for name, value in self._sampling_settings().items():
+            setattr(model, name, value)
         try:
             out = model.generate(n, self._condition(label, n, device), generator)
             for _ in range(MAX_RESAMPLE_TRIES):

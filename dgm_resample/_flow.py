@@ -58,6 +58,18 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         did not score better on the speed benchmark's table.
     n_bins : int, default=8
         Bins of each spline; used with ``transform_type="spline"`` only.
+    sampling_temperature : float, default=0.7
+        Scale of the base draws of the numeric coordinates when generating
+        (the base draws of discrete cells are not scaled, though level
+        frequencies that depend on numeric columns can shift; the likelihood
+        and :meth:`score_samples` are those of the trained flow). Below 1
+        concentrates the numeric values of new rows on the high-density region
+        of their class (fewer rows drift towards other classes), trading
+        diversity for precision; 1 samples the learned density. May be changed
+        with ``set_params`` after fitting: later calls of :meth:`sample` use
+        it. 0.7 was chosen on the quality benchmark (10 datasets: mean F1 rank
+        1.73 against SMOTE's 1.77 where 1.0 gave 1.83 against 1.70, G-mean
+        rank still ahead of SMOTE; see ``docs/flow.md``).
 
     Attributes
     ----------
@@ -102,6 +114,7 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         **BaseDGMOverSampler._parameter_constraints,
         "n_transforms": [Interval(numbers.Integral, 1, None, closed="left")],
         "hidden_dims": [tuple, list],
+        "sampling_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "transform_type": [StrOptions(set(TRANSFORMS))],
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
     }
@@ -125,6 +138,7 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         hidden_dims=(64, 64),
         transform_type="affine",
         n_bins=8,
+        sampling_temperature=0.7,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -144,6 +158,10 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         self.hidden_dims = hidden_dims
         self.transform_type = transform_type
         self.n_bins = n_bins
+        self.sampling_temperature = sampling_temperature
+
+    def _sampling_settings(self):
+        return {"temperature": float(self.sampling_temperature)}
 
     def _build_model(self, spans, n_classes, n_rows):
         return ConditionalFlow(

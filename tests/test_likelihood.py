@@ -48,3 +48,21 @@ def test_per_class_models_score_only_their_classes(cls):
 def test_likelihood_families_are_found():
     names = {cls.__name__ for cls in LIKELIHOOD_SAMPLERS}
     assert {"AutoregressiveOverSampler", "FlowOverSampler"} <= names
+
+
+def test_sampling_temperature_applies_after_fit_without_refitting(cls):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(240, 3)) * [1.0, 3.0, 0.5]
+    y = np.repeat([0, 1], [160, 80])
+    sampler = tiny(cls, max_steps=60, sampling_temperature=1.0).fit(X, y)
+    sampler.fit_resample(X, y)
+    warm = sampler.sample(2000, y=1, random_state=0)
+    scores = sampler.score_samples(X[:20], y[:20])
+    sampler.set_params(sampling_temperature=0.3)
+    cold = sampler.sample(2000, y=1, random_state=0)
+    # a colder draw concentrates the rows (quantile-normal space is monotone in X)
+    assert (cold.std(axis=0) < warm.std(axis=0)).all()
+    # the likelihood belongs to the trained model, not to the sampling temperature
+    np.testing.assert_array_equal(sampler.score_samples(X[:20], y[:20]), scores)
+    sampler.set_params(sampling_temperature=1.0)
+    np.testing.assert_array_equal(sampler.sample(2000, y=1, random_state=0), warm)

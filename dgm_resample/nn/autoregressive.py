@@ -76,6 +76,9 @@ class AutoregressiveModel(TabularModel):
     clamp : float, default=10.0
         Sampled numeric values are clipped to ``[-clamp, clamp]``; network
         inputs are clipped to the same range.
+    temperature : float, default=1.0
+        Tempering of the numeric mixtures in :meth:`sample` (an attribute; may
+        be changed after training).
     """
 
     def __init__(
@@ -86,8 +89,10 @@ class AutoregressiveModel(TabularModel):
         n_components=5,
         min_log_scale=-7.0,
         clamp=10.0,
+        temperature=1.0,
     ):
         super().__init__()
+        self.temperature = float(temperature)
         self.spans = tuple(spans)
         self.n_encoded = max((s.stop for s in self.spans), default=0)
         self.n_components, self.min_log_scale, self.clamp = n_components, min_log_scale, clamp
@@ -237,7 +242,13 @@ class AutoregressiveModel(TabularModel):
 
     # ---------------------------------------------------------- sampling
     def sample(self, n, cond, generator=None):
-        """Draw ``n`` encoded rows span by span (one forward pass per span)."""
+        """Draw ``n`` encoded rows span by span (one forward pass per span).
+
+        For a numeric column, :attr:`temperature` ``T`` tempers the mixture:
+        component weights proportional to ``w_k ** (1 / T)`` and component
+        scales multiplied by ``T`` (1 samples the learned conditionals);
+        discrete columns are drawn from their probabilities as learned.
+        """
         device = self.output.weight.device
         x = torch.zeros((n, self.n_encoded), device=device)
         for index in self.order:
@@ -245,9 +256,10 @@ class AutoregressiveModel(TabularModel):
             params = self(x, cond)[:, self.span_outputs(index)]
             if span.kind == "numeric":
                 log_w, means, log_scales = self._mixture(params)
-                component = sample_one_hot(log_w, generator)
+                component = sample_one_hot(log_w / self.temperature, generator)
                 noise = torch.randn((n,), generator=generator, device=device)
-                value = (component * means).sum(-1) + (component * log_scales.exp()).sum(-1) * noise
+                scale = (component * log_scales.exp()).sum(-1) * self.temperature
+                value = (component * means).sum(-1) + scale * noise
                 x[:, span.start] = value.clamp(-self.clamp, self.clamp)
             elif span.kind == "binary":
                 u = torch.rand((n,), generator=generator, device=device)
