@@ -126,8 +126,8 @@ def test_guidance_pushes_samples_away_from_the_other_class():
     sampler.fit_resample(X, y)
     means = []
     for scale in [0.0, 2.0, 5.0]:
-        for model in sampler.models_.values():
-            model.guidance_scale = scale
+        # a sampling setting: applies to the fitted model without refitting
+        sampler.set_params(guidance_scale=scale)
         means.append(sampler.sample(400, y=1, random_state=3).mean())
     # class 1 lies at +2 from class 0: stronger guidance moves its rows further out
     assert means[0] < means[1] < means[2]
@@ -169,11 +169,31 @@ def test_model_hyperparameters_reach_the_model():
         label_dropout=0.3,
         discrete_weight=2.0,
         ema_decay=0.9,
+        eta=0.3,
     )
     model = sampler._build_model(spans, 3, 100)
     assert isinstance(model, TabularDiffusion)
     assert (model.n_timesteps, model.n_sampling_steps) == (50, 4)
     assert (model.guidance_scale, model.label_dropout) == (1.5, 0.3)
-    assert (model.discrete_weight, model.ema_decay) == (2.0, 0.9)
+    assert (model.discrete_weight, model.ema_decay, model.eta) == (2.0, 0.9, 0.3)
     assert model.denoiser.label.num_embeddings == 4  # 3 classes + the null label
     assert model.denoiser.proj.out_features == 8
+
+
+def test_eta_adds_fresh_noise_to_the_numeric_steps():
+    X, y = two_blobs(gap=2.0, seed=4)
+    sampler = small(max_steps=150, hidden_dims=(64, 64), eta=0.0, guidance_scale=0.0)
+    sampler.fit_resample(X, y)
+    deterministic = sampler.sample(500, y=1, random_state=2)
+    sampler.set_params(eta=1.0)  # a sampling setting: no refit
+    ancestral = sampler.sample(500, y=1, random_state=2)
+    assert np.isfinite(ancestral).all()
+    assert not np.allclose(deterministic, ancestral)
+    # both samplers target the same distribution: the class mean is kept
+    assert np.abs(ancestral.mean(0) - deterministic.mean(0)).max() < 0.5
+    np.testing.assert_array_equal(ancestral, sampler.sample(500, y=1, random_state=2))
+    # with a single step there is no intermediate step to add noise to
+    sampler.set_params(n_sampling_steps=1)
+    one_step = sampler.sample(50, y=1, random_state=2)
+    sampler.set_params(eta=0.0)
+    np.testing.assert_array_equal(one_step, sampler.sample(50, y=1, random_state=2))

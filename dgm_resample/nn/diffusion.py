@@ -91,6 +91,10 @@ class TabularDiffusion(TabularModel):
         Weight of the discrete cross-entropy against the numeric MSE.
     ema_decay : float, default=0.995
         Decay of the exponential moving average of the denoiser weights.
+    eta : float, default=0.0
+        Stochasticity of the numeric sampler (DDIM's eta): 0 is the
+        deterministic DDIM update, 1 the ancestral (DDPM-like) update that adds
+        fresh noise at each step.
     """
 
     def __init__(
@@ -104,8 +108,10 @@ class TabularDiffusion(TabularModel):
         label_dropout=0.1,
         discrete_weight=1.0,
         ema_decay=0.995,
+        eta=0.0,
     ):
         super().__init__()
+        self.eta = float(eta)
         self.layout = layout = SpanLayout(spans)
         self.n_classes = n_classes
         self.n_timesteps, self.n_sampling_steps = int(n_timesteps), int(n_sampling_steps)
@@ -235,7 +241,7 @@ class TabularDiffusion(TabularModel):
                 eps = torch.nan_to_num(out[:, num])
                 x0 = ((x_num - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()).clamp(-X0_CLIP, X0_CLIP)
                 eps = (x_num - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
-                x[:, num] = x0 if s == 0 else ab_s.sqrt() * x0 + (1 - ab_s).sqrt() * eps
+                x[:, num] = x0 if s == 0 else self._step(x0, eps, ab_t, ab_s, generator)
             if self.n_vars:
                 draw = self._draw_discrete(out, n, generator)
                 p_unmask = 1.0 if s == 0 else float((ab_s - ab_t) / (1 - ab_t))
@@ -247,6 +253,15 @@ class TabularDiffusion(TabularModel):
         if layout.n_numeric:
             x[:, num] = torch.nan_to_num(x[:, num]).clamp(-X0_CLIP, X0_CLIP)
         return x
+
+    def _step(self, x0, eps, ab_t, ab_s, generator):
+        """Numeric values at step ``s`` from the predicted ``x0`` and noise (DDIM with ``eta``)."""
+        if self.eta == 0:
+            return ab_s.sqrt() * x0 + (1 - ab_s).sqrt() * eps
+        sigma = self.eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).clamp_min(0).sqrt()
+        fresh = torch.randn(x0.shape, generator=generator, device=x0.device)
+        direction = (1 - ab_s - sigma.pow(2)).clamp_min(0).sqrt()
+        return ab_s.sqrt() * x0 + direction * eps + sigma * fresh
 
     def _draw_discrete(self, out, n, generator):
         """A full draw of every discrete variable from the predicted logits."""
