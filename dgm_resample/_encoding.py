@@ -373,7 +373,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _encode_categorical(self, column, series, missing, out):
         levels = column.values
-        codes = pd.Categorical(series.astype(object), categories=list(levels)).codes.astype(int)
+        # position of each value among the fitted levels, -1 for missing or unseen values
+        codes = pd.Index(list(levels), dtype=object).get_indexer(series.astype(object))
+        codes = np.where(missing, -1, codes).astype(int)
         unknown = (codes < 0) & ~missing
         if unknown.any():
             bad = pd.unique(series[unknown])[:5]
