@@ -89,6 +89,8 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     (3,)
     """
 
+    _sampling_parameters = {"sampling_temperature": "temperature"}
+
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
         "hidden_dims": [tuple, list],
@@ -132,9 +134,6 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         self.hidden_dims = hidden_dims
         self.n_components = n_components
         self.sampling_temperature = sampling_temperature
-
-    def _sampling_settings(self):
-        return {"temperature": float(self.sampling_temperature)}
 
     def _build_model(self, spans, n_classes, n_rows):
         return AutoregressiveModel(

@@ -104,6 +104,11 @@ class BaseDGMOverSampler(BaseOverSampler):
     Not to be used directly; subclasses implement ``_build_model``.
     """
 
+    #: parameters that only shape generation, mapped to the model attribute each
+    #: sets before every draw, so that ``set_params`` on a fitted sampler applies
+    #: to later calls of :meth:`sample` without refitting
+    _sampling_parameters: dict = {}
+
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "random_state": ["random_state"],
@@ -277,19 +282,13 @@ class BaseDGMOverSampler(BaseOverSampler):
         )
         return torch.full((n,), index, dtype=torch.long, device=device)
 
-    def _sampling_settings(self):
-        """Model attributes that only affect generation, taken from the current
-        parameters, so that ``set_params`` on a fitted sampler applies to later
-        calls of :meth:`sample` without refitting."""
-        return {}
-
     def _generate_encoded(self, label, n, device, generator):
         """``n`` encoded rows of class ``label``; non-finite rows are redrawn."""
         if n == 0:
             return np.zeros((0, self.encoder_.n_encoded_), dtype=np.float32)
         model = self.models_[label].to(device)
-        for name, value in self._sampling_settings().items():
-            setattr(model, name, value)
+        for param, attribute in self._sampling_parameters.items():
+            setattr(model, attribute, getattr(self, param))
         try:
             out = model.generate(n, self._condition(label, n, device), generator)
             for _ in range(MAX_RESAMPLE_TRIES):

@@ -107,6 +107,12 @@ class DiffusionOverSampler(BaseDGMOverSampler):
     [(0, 269), (1, 269)]
     """
 
+    _sampling_parameters = {
+        "n_sampling_steps": "n_sampling_steps",
+        "guidance_scale": "guidance_scale",
+        "eta": "eta",
+    }
+
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
         "hidden_dims": [tuple, list],
@@ -165,13 +171,6 @@ class DiffusionOverSampler(BaseDGMOverSampler):
         self.discrete_weight = discrete_weight
         self.ema_decay = ema_decay
         self.eta = eta
-
-    def _sampling_settings(self):
-        return {
-            "n_sampling_steps": int(self.n_sampling_steps),
-            "guidance_scale": float(self.guidance_scale),
-            "eta": float(self.eta),
-        }
 
     def _build_model(self, spans, n_classes, n_rows):
         return TabularDiffusion(

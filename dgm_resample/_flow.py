@@ -110,6 +110,8 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     (3,)
     """
 
+    _sampling_parameters = {"sampling_temperature": "temperature"}
+
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
         "n_transforms": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -159,9 +161,6 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         self.transform_type = transform_type
         self.n_bins = n_bins
         self.sampling_temperature = sampling_temperature
-
-    def _sampling_settings(self):
-        return {"temperature": float(self.sampling_temperature)}
 
     def _build_model(self, spans, n_classes, n_rows):
         return ConditionalFlow(
