@@ -183,37 +183,6 @@ def test_discrete_frequencies_and_conditionals_are_learned():
     assert abs(sampler.sample(4000, y=0, random_state=0)["flag"].mean() - 0.3) < 0.05
 
 
-def test_score_samples_prefers_rows_of_their_own_class():
-    rng = np.random.default_rng(1)
-    n = 800
-    y = (rng.random(n) < 0.3).astype(int)
-    frame = pd.DataFrame(
-        {
-            "a": rng.normal(size=n) + 2.5 * y,
-            "b": rng.gamma(2.0, size=n) * (1 + y),
-            "c": pd.Categorical(
-                np.where(y == 1, rng.choice(["x", "y"], n), rng.choice(["y", "z"], n))
-            ),
-        }
-    )
-    train = np.arange(n) < 600
-    sampler = tiny(FlowOverSampler, max_steps=300, validation_fraction=None)
-    sampler.fit_resample(frame[train], y[train])
-    held_out = frame[~train].reset_index(drop=True)
-    y_test = y[~train]
-    own = sampler.score_samples(held_out, y_test)
-    swapped = sampler.score_samples(held_out, 1 - y_test)
-    assert own.shape == (len(held_out),) and np.isfinite(own).all()
-    assert (own > swapped).mean() > 0.8
-    for label in (0, 1):
-        rows = y_test == label
-        assert own[rows].mean() > swapped[rows].mean() + 1.0
-    mixture = np.logaddexp(own, swapped) - np.log(2)
-    np.testing.assert_allclose(sampler.score_samples(held_out), mixture, rtol=1e-6)
-    # deterministic: the dequantization draws of score_samples use a fixed seed
-    np.testing.assert_array_equal(sampler.score_samples(held_out, y_test), own)
-
-
 @pytest.mark.parametrize("validation_fraction", [None, 0.2])
 def test_degenerate_columns_train_and_sample_finite_values(validation_fraction):
     rng = np.random.default_rng(2)
