@@ -22,29 +22,25 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from imblearn.metrics import geometric_mean_score
 from imblearn.over_sampling import SMOTE
 from sklearn.base import clone
-from sklearn.metrics import average_precision_score, f1_score
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import dgm_samplers, select  # noqa: E402
-from bench_quality import CLASSIFIERS, DATASETS, load, mean_ranks  # noqa: E402
+from bench_quality import CLASSIFIERS, DATASETS, SCORING, load, mean_ranks  # noqa: E402
 
 
 def score_fold(X_train, y_train, X_test, y_test):
-    """F1, G-mean and average precision of each classifier trained on one resampled fold."""
+    """``bench_quality``'s scores of each classifier trained on one resampled fold."""
     out = {}
     for name, clf in CLASSIFIERS.items():
         model = make_pipeline(StandardScaler(), clone(clf)).fit(X_train, y_train)
-        pred = model.predict(X_test)
-        proba = model.predict_proba(X_test)[:, 1]
-        out[(name, "f1")] = f1_score(y_test, pred)
-        out[(name, "g_mean")] = geometric_mean_score(y_test, pred)
-        out[(name, "average_precision")] = average_precision_score(y_test, proba)
+        scores = check_scoring(model, scoring=SCORING)(model, X_test, y_test)
+        out.update({(name, metric): value for metric, value in scores.items()})
     return out
 
 
