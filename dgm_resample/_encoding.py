@@ -375,7 +375,6 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         levels = column.values
         # position of each value among the fitted levels, -1 for missing or unseen values
         codes = pd.Index(list(levels), dtype=object).get_indexer(series.astype(object))
-        codes = np.where(missing, -1, codes).astype(int)
         unknown = (codes < 0) & ~missing
         if unknown.any():
             bad = pd.unique(series[unknown])[:5]
