@@ -148,7 +148,8 @@ def main(argv=None):
 
 def summarize(table, timings):
     """Print mean scores, mean ranks and (when known) seconds per sampler."""
-    pd.set_option("display.width", 200)
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_columns", None)
     print("\nMean score over datasets (per metric and classifier):")
     print(
         table.pivot_table(index="sampler", columns=["metric", "classifier"], values="score").round(

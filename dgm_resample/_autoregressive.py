@@ -47,13 +47,14 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         Widths of the masked hidden layers.
     n_components : int, default=5
         Gaussian mixture components per numeric column.
-    sampling_temperature : float, default=1.0
+    sampling_temperature : float, default=0.8
         Tempering of each numeric column's mixture when generating: component
         weights proportional to ``w_k ** (1 / T)`` and component scales times
         ``T`` (discrete columns are drawn from their learned probabilities;
         :meth:`score_samples` is unaffected). Below 1 gives rows closer to the
-        modes of each conditional. May be changed with ``set_params`` after
-        fitting: later calls of :meth:`sample` use it.
+        modes of each conditional; 0.8 ranked better than 1 on F1 and G-mean
+        both on the quality benchmark and on 6 further datasets. May be changed
+        with ``set_params`` after fitting: later calls of :meth:`sample` use it.
 
     Attributes
     ----------
@@ -115,7 +116,7 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         verbose=0,
         hidden_dims=(128, 128),
         n_components=5,
-        sampling_temperature=1.0,
+        sampling_temperature=0.8,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,

@@ -225,6 +225,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         c = torch.as_tensor(codes, dtype=torch.long, device=device)
         valid = torch.as_tensor(valid_idx, dtype=torch.long, device=device)
         train = torch.as_tensor(train_idx, dtype=torch.long, device=device)
+        model.initialize_from_data(x[train], c[train])
         generator = make_generator(seeds[1], device)
         history = fit_loop(
             model,

@@ -219,3 +219,37 @@ def test_model_hyperparameters_reach_the_model():
     n_out = 3 * 2 * n_numeric + sum(s.width for s in spans if s.kind != "numeric")
     assert model.n_out == n_out
     assert math.isclose(model.min_log_scale, -7.0)
+
+
+def test_rare_binary_level_of_each_class_keeps_its_frequency():
+    # The first span of the order sees only the output bias and the class
+    # vector; from a random start Adam would leave its probability near 1/2.
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(400, int), np.ones(40, int)]
+    flag = np.where(y == 0, rng.random(440) < 0.5, rng.random(440) < 0.03).astype(float)
+    X = np.c_[flag, rng.normal(size=440) + 2 * y]
+    sampler = tiny(AutoregressiveOverSampler, max_steps=20, validation_fraction=None)
+    sampler.fit_resample(X, y)
+    assert sampler.encoder_.spans_[0].kind == "binary"
+    minority = sampler.sample(2000, y=1, random_state=0)[:, 0]
+    majority = sampler.sample(2000, y=0, random_state=0)[:, 0]
+    assert minority.mean() < 0.1
+    assert abs(majority.mean() - 0.5) < 0.1
+
+
+def test_output_class_vectors_start_at_each_class_marginal():
+    spans = [Span(0, 1, "binary"), Span(1, 1, "numeric")]
+    model = build(spans, n_classes=2)
+    x = torch.tensor([[1.0, -2.0], [1.0, -1.0], [0.0, 3.0], [0.0, 5.0], [0.0, 4.0]])
+    cond = torch.tensor([0, 0, 1, 1, 1])
+    model.initialize_from_data(x, cond)
+    with torch.no_grad():
+        out = model(torch.zeros(2, 2), torch.tensor([0, 1]))
+        p_one = torch.sigmoid(out[:, model.span_outputs(0)][:, 0])
+        log_w, means, _ = model._mixture(out[:, model.span_outputs(1)])
+    torch.testing.assert_close(model.output.bias, torch.zeros_like(model.output.bias))
+    # smoothed frequencies (count + 0.5) / (n + 1) of the level 1 per class
+    torch.testing.assert_close(p_one, torch.tensor([2.5 / 3, 0.5 / 4]))
+    # the numeric span's first output sees the binary input (zero here) only
+    mixture_mean = (log_w.exp() * means).sum(-1)
+    assert mixture_mean[0] < 0 < mixture_mean[1]

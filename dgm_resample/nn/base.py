@@ -8,7 +8,10 @@ A family is a :class:`TabularModel` with two methods of its own:
 - ``sample(n, cond, generator=None)``: ``n`` encoded rows for class indices
   ``cond``, drawn with the local ``torch.Generator``.
 
-Families with an exact likelihood also give ``log_prob(x, cond)``. The shared
+Families with an exact likelihood also give ``log_prob(x, cond)``. Before
+training, the sampler calls :meth:`TabularModel.initialize` (random weights
+from a local generator) and then :meth:`TabularModel.initialize_from_data`
+(a deterministic start from the training rows; nothing by default). The shared
 training loop calls :meth:`TabularModel.train_step` and
 :meth:`TabularModel.validation_loss`; a family overrides them only when one
 loss and one optimizer do not fit it (a GAN, say).
@@ -52,6 +55,16 @@ class TabularModel(nn.Module):
                 module.weight.normal_(generator=generator)
             elif isinstance(module, nn.LayerNorm):
                 module.reset_parameters()
+        return self
+
+    @torch.no_grad()
+    def initialize_from_data(self, x, cond):
+        """Data-dependent start, run once on the training rows after :meth:`initialize`.
+
+        The default does nothing; a family whose outputs are slow to reach the
+        data's scale under a small learning rate sets them here (deterministic,
+        no random draws).
+        """
         return self
 
     def configure_optimizers(self, learning_rate):
