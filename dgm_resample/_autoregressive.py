@@ -52,9 +52,10 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         weights proportional to ``w_k ** (1 / T)`` and component scales times
         ``T`` (discrete columns are drawn from their learned probabilities;
         :meth:`score_samples` is unaffected). Below 1 gives rows closer to the
-        modes of each conditional; 0.8 ranked better than 1 on F1 and G-mean
-        both on the quality benchmark and on 6 further datasets. May be changed
-        with ``set_params`` after fitting: later calls of :meth:`sample` use it.
+        modes of each conditional; 0.8 ranked better than 1 on F1 both on the
+        quality benchmark and on 6 further datasets, with G-mean level or
+        better. May be changed with ``set_params`` after fitting: later calls
+        of :meth:`sample` use it.
 
     Attributes
     ----------
