@@ -225,12 +225,13 @@ class BaseDGMOverSampler(BaseOverSampler):
         c = torch.as_tensor(codes, dtype=torch.long, device=device)
         valid = torch.as_tensor(valid_idx, dtype=torch.long, device=device)
         train = torch.as_tensor(train_idx, dtype=torch.long, device=device)
-        model.initialize_from_data(x[train], c[train])
+        x_train, c_train = x[train], c[train]
+        model.initialize_from_data(x_train, c_train)
         generator = make_generator(seeds[1], device)
         history = fit_loop(
             model,
-            x[train],
-            c[train],
+            x_train,
+            c_train,
             x[valid],
             c[valid],
             self._train_config(device, description),
