@@ -27,6 +27,12 @@ class GANOverSampler(BaseDGMOverSampler):
     (0.5, 0.9)). As conditional signal an auxiliary classifier is trained on real
     rows and the generator pays its cross-entropy for the requested label
     (``aux_weight``), so generated rows carry the structure of their own class.
+    The generator also pays ``mmd_weight`` times a kernel maximum mean
+    discrepancy between the rows it generated for each class of the minibatch
+    and the real rows of that class: a direct, stable pull towards each
+    class's distribution that the short step budget needs (without it the
+    generated rows lay far from the real rows and the G-mean stayed well
+    behind SMOTE's).
 
     Rows are generated from an exponential moving average of the generator
     weights (``ema_decay``). By default the whole step budget is trained and the
@@ -45,13 +51,11 @@ class GANOverSampler(BaseDGMOverSampler):
     Parameters
     ----------
     {parameters_head}
-    max_steps : int, default=300
+    max_steps : int, default=450
         Budget of generator updates (each preceded by ``n_critic`` critic
-        updates); the training cost does not grow with the rows. 300 updates
-        with ``n_critic=2`` and a (128, 128) critic take under a third of the
-        time of the former 500 updates with ``n_critic=5`` and a (256, 256)
-        critic (13.3 s against 46.5 s on one thread), and reached the same or better head-to-head ranks against
-        SMOTE in 5 of the 6 F1 / G-mean columns of the quality benchmark.
+        updates); the training cost does not grow with the rows. With the MMD
+        term 450 updates ranked better than 300 (``docs/gan.md``); the default
+        fit of the speed benchmark takes 6.6 s on 2 cores.
     batch_size : int, default=256
         Minibatch size; rows are drawn class-balanced with replacement.
     learning_rate : float, default=1e-3
@@ -104,8 +108,20 @@ class GANOverSampler(BaseDGMOverSampler):
     ema_decay : float, default=0.995
         Decay of the moving average of generator weights used for sampling and
         validation; 0 uses the raw generator. With the warm-up
-        ``min(decay, (1 + t) / (10 + t))`` the effective decay after 300
-        updates is about 0.97, an average over roughly the last 35 updates.
+        ``min(decay, (1 + t) / (10 + t))`` the effective decay after 450
+        updates is about 0.98, an average over roughly the last 50 updates.
+    mmd_weight : float, default=10.0
+        Weight of the moment-matching term of the generator loss: per class of
+        the minibatch, the unbiased squared MMD (sum of RBF kernels, bandwidths
+        0.25, 1 and 4 times the median squared distance between the real rows)
+        between its real rows and the rows generated for it, averaged over the
+        classes; 0 trains a plain WGAN-GP. Weights 1, 5, 10, 20 and 50 were
+        measured; 10 with 450 updates was the setting kept (``docs/gan.md``).
+    sampling_temperature : float, default=0.9
+        Standard deviation of the generator's noise when sampling (training
+        uses 1); below 1 the rows concentrate where the generator puts most
+        mass. It only shapes generation, so it may be changed on a fitted
+        sampler (``set_params``) before calling ``sample``.
 
     Attributes
     ----------
@@ -132,6 +148,8 @@ class GANOverSampler(BaseDGMOverSampler):
     [(0, 269), (1, 269)]
     """
 
+    _sampling_parameters = {"sampling_temperature": "noise_scale"}
+
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
         "noise_dim": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -143,6 +161,8 @@ class GANOverSampler(BaseDGMOverSampler):
         "aux_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
+        "mmd_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "sampling_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -152,7 +172,7 @@ class GANOverSampler(BaseDGMOverSampler):
         random_state=None,
         categorical_features="auto",
         conditioning="joint",
-        max_steps=300,
+        max_steps=450,
         batch_size=256,
         learning_rate=1e-3,
         validation_fraction=None,
@@ -169,6 +189,8 @@ class GANOverSampler(BaseDGMOverSampler):
         aux_weight=1.0,
         temperature=0.2,
         ema_decay=0.995,
+        mmd_weight=10.0,
+        sampling_temperature=0.9,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -193,6 +215,8 @@ class GANOverSampler(BaseDGMOverSampler):
         self.aux_weight = aux_weight
         self.temperature = temperature
         self.ema_decay = ema_decay
+        self.mmd_weight = mmd_weight
+        self.sampling_temperature = sampling_temperature
 
     def _build_model(self, spans, n_classes, n_rows):
         return ConditionalWGAN(
@@ -207,4 +231,5 @@ class GANOverSampler(BaseDGMOverSampler):
             aux_weight=self.aux_weight,
             temperature=self.temperature,
             ema_decay=self.ema_decay,
+            mmd_weight=self.mmd_weight,
         )

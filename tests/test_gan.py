@@ -124,6 +124,52 @@ def test_mmd_separates_shifted_distributions():
     assert np.isfinite(float(rbf_mmd(a[:1], b)))  # one real row: fallback bandwidth
 
 
+def test_generator_loss_adds_the_per_class_mmd():
+    x, cond = toy_batch(n=48)
+    plain, matched = small_model(), small_model(mmd_weight=2.0)
+    matched.load_state_dict(plain.state_dict())
+    fake = plain._fake(cond, make_generator(4, "cpu"))
+    expected = (rbf_mmd(x[cond == 0], fake[cond == 0]) + rbf_mmd(x[cond == 1], fake[cond == 1])) / 2
+    difference = matched._generator_loss(fake, cond, x) - plain._generator_loss(fake, cond, x)
+    torch.testing.assert_close(difference, 2.0 * expected)
+    # the term reaches the generator's weights
+    matched._generator_loss(matched._fake(cond, make_generator(4, "cpu")), cond, x).backward()
+    assert all(p.grad is not None for p in matched.generator.parameters())
+
+
+def test_mmd_term_brings_generated_rows_closer_to_their_class():
+    x, cond = toy_batch(n=160, seed=3)
+    x[cond == 1, 0] += 3.0  # class 1's first numeric column sits 3 sd higher
+    scores = {}
+    for weight in (0.0, 20.0):
+        model = small_model(mmd_weight=weight)
+        config = TrainConfig(max_steps=200, batch_size=32, learning_rate=1e-3, patience=None)
+        fit_loop(model, x, cond, None, None, config, make_generator(1, "cpu"), valid_seed=0)
+        labels = torch.ones(400, dtype=torch.long)
+        fake = model.generate(400, labels, make_generator(2, "cpu"))
+        scores[weight] = float(rbf_mmd(x[cond == 1], fake))
+    assert scores[20.0] < 0.5 * scores[0.0]
+
+
+def test_sampling_temperature_scales_the_noise():
+    model = small_model()
+    cond = torch.zeros(300, dtype=torch.long)
+    spread = {}
+    for scale in (1.0, 0.05):
+        model.noise_scale = scale
+        out = model.generate(300, cond, make_generator(3, "cpu"))
+        spread[scale] = float(out[:, [0, 5]].std(0).mean())
+    assert spread[0.05] < 0.2 * spread[1.0]
+    # the sampler's parameter reaches the model at sampling time, without a refit
+    X, y = make_classification(n_samples=200, weights=[0.8], random_state=0)
+    sampler = tiny(GANOverSampler, max_steps=20)
+    sampler.fit_resample(X, y)
+    wide = sampler.sample(300, y=1, random_state=0)
+    narrow = sampler.set_params(sampling_temperature=0.05).sample(300, y=1, random_state=0)
+    assert sampler.models_[1].noise_scale == 0.05
+    assert narrow.std(0).mean() < 0.5 * wide.std(0).mean()
+
+
 def test_no_classifier_for_a_single_class_or_zero_weight():
     assert ConditionalWGAN(SPANS, 1).classifier is None
     assert ConditionalWGAN(SPANS, 3, aux_weight=0.0).classifier is None
@@ -223,6 +269,7 @@ def test_hyperparameters_reach_the_model():
         aux_weight=0.5,
         temperature=0.5,
         ema_decay=0.9,
+        mmd_weight=3.0,
     )
     model = sampler._build_model(spans, 2, 100)
     assert isinstance(model, ConditionalWGAN)
@@ -233,5 +280,6 @@ def test_hyperparameters_reach_the_model():
         0.5,
         0.9,
     )
+    assert model.mmd_weight == 3.0
     assert model.generator[0].out_features == 12 and model.critic[0].out_features == 9
     assert model.critic[0].in_features == 3 * (model.layout.n_encoded + 2)

@@ -5,7 +5,9 @@ its output layer reads the encoder's spans (bounded numeric values, Gumbel
 relaxations of the binary and categorical blocks). A packed critic (PacGAN)
 scores groups of rows of one class with their labels, trained with the WGAN-GP
 objective. An auxiliary classifier trained on real rows pushes generated rows
-towards the structure of their own class (the conditional signal). Rows are
+towards the structure of their own class (the conditional signal), and a
+per-class kernel MMD between the generated and the real rows of the minibatch
+adds a direct moment-matching term to the generator loss. Rows are
 generated from an exponential moving average of the generator weights; when
 rows are held out, the kept weights (and early stopping) use a per-class kernel
 MMD between generated and held-out real rows.
@@ -138,6 +140,17 @@ class ConditionalWGAN(TabularModel):
     straight_through : bool, default=False
         Feed the critic hard 0/1 and one-hot draws in training with the
         relaxation's gradient (straight-through) instead of the soft relaxation.
+    mmd_weight : float, default=0.0
+        Weight of the per-class MMD term of the generator loss: for each class
+        of the minibatch, :func:`rbf_mmd` between its real rows and the
+        (relaxed) rows generated for it, averaged over the classes. 0 turns it
+        off.
+
+    Attributes
+    ----------
+    noise_scale : float
+        Standard deviation of the generator noise in :meth:`sample` (1 in
+        training; set by the sampler's ``sampling_temperature``).
     """
 
     clip_grad_norm = None
@@ -162,8 +175,11 @@ class ConditionalWGAN(TabularModel):
         temperature=0.2,
         ema_decay=0.995,
         straight_through=False,
+        mmd_weight=0.0,
     ):
         super().__init__()
+        self.mmd_weight = mmd_weight
+        self.noise_scale = 1.0
         self.straight_through = straight_through
         self.layout = SpanLayout(spans)
         width = self.layout.n_encoded
@@ -197,10 +213,10 @@ class ConditionalWGAN(TabularModel):
         ]
 
     # -------------------------------------------------------- generator
-    def _raw(self, n, cond, generator, averaged=False):
+    def _raw(self, n, cond, generator, averaged=False, scale=1.0):
         """Pre-activation generator output of ``n`` rows for class indices ``cond``."""
         device = self.layout.numeric_idx.device
-        z = torch.randn((n, self.noise_dim), generator=generator, device=device)
+        z = scale * torch.randn((n, self.noise_dim), generator=generator, device=device)
         inputs = torch.cat([z, F.one_hot(cond, self.n_classes).to(z.dtype)], dim=-1)
         if averaged and self.ema_decay > 0:
             return functional_call(self.generator, self.ema.averages(), (inputs,))
@@ -244,7 +260,7 @@ class ConditionalWGAN(TabularModel):
         return self._activate(self._raw(len(cond), cond, generator), generator, hard=False)
 
     def sample(self, n, cond, generator=None):
-        raw = self._raw(n, cond, generator, averaged=True)
+        raw = self._raw(n, cond, generator, averaged=True, scale=self.noise_scale)
         return self._activate(torch.nan_to_num(raw), generator, hard=True)
 
     # ----------------------------------------------------------- critic
@@ -287,10 +303,14 @@ class ConditionalWGAN(TabularModel):
             loss = loss + F.cross_entropy(self.classifier(x), cond)
         return loss, distance
 
-    def _generator_loss(self, fake, cond):
+    def _generator_loss(self, fake, cond, x=None):
         loss = -self.score(fake, cond).mean()
         if self.classifier is not None:
             loss = loss + self.aux_weight * F.cross_entropy(self.classifier(fake), cond)
+        if self.mmd_weight > 0 and x is not None:
+            labels = torch.unique(cond)
+            mmd = sum(rbf_mmd(x[cond == c], fake[cond == c]) for c in labels) / len(labels)
+            loss = loss + self.mmd_weight * mmd
         return loss
 
     # --------------------------------------------------------- training
@@ -299,7 +319,7 @@ class ConditionalWGAN(TabularModel):
         x, cond = self._pad(x, cond, generator)
         fake = self._fake(cond, generator)
         critic_loss, _ = self._critic_loss(x, fake.detach(), cond, generator)
-        return critic_loss + self._generator_loss(fake, cond)
+        return critic_loss + self._generator_loss(fake, cond, x)
 
     def train_step(self, x, cond, optimizers, generator):
         """``n_critic`` critic updates, then one generator update; returns the
@@ -314,7 +334,7 @@ class ConditionalWGAN(TabularModel):
             loss.backward()
             critic_opt.step()
         generator_opt.zero_grad(set_to_none=True)
-        self._generator_loss(self._fake(cond, generator), cond).backward()
+        self._generator_loss(self._fake(cond, generator), cond, x).backward()
         generator_opt.step()
         self.after_step()
         return distance.detach()
