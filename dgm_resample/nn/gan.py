@@ -303,11 +303,12 @@ class ConditionalWGAN(TabularModel):
             loss = loss + F.cross_entropy(self.classifier(x), cond)
         return loss, distance
 
-    def _generator_loss(self, fake, cond, x=None):
+    def _generator_loss(self, fake, cond, x):
+        """Critic score, auxiliary cross-entropy and per-class MMD to the real rows ``x``."""
         loss = -self.score(fake, cond).mean()
         if self.classifier is not None:
             loss = loss + self.aux_weight * F.cross_entropy(self.classifier(fake), cond)
-        if self.mmd_weight > 0 and x is not None:
+        if self.mmd_weight > 0:
             labels = torch.unique(cond)
             mmd = sum(rbf_mmd(x[cond == c], fake[cond == c]) for c in labels) / len(labels)
             loss = loss + self.mmd_weight * mmd
