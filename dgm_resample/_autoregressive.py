@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 
 from imblearn.utils import Substitution
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseDGMOverSampler, LikelihoodMixin, _shared_docs
 from .nn.autoregressive import AutoregressiveModel
@@ -46,16 +46,29 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     hidden_dims : tuple of int, default=(128, 128)
         Widths of the masked hidden layers.
     n_components : int, default=5
-        Gaussian mixture components per numeric column.
+        Gaussian mixture components per numeric column
+        (``numeric_head="mixture"``).
     sampling_temperature : float, default=0.8
-        Tempering of each numeric column's mixture when generating: component
-        weights proportional to ``w_k ** (1 / T)`` and component scales times
-        ``T`` (discrete columns are drawn from their learned probabilities;
-        :meth:`score_samples` is unaffected). Below 1 gives rows closer to the
-        modes of each conditional; 0.8 ranked better than 1 on F1 both on the
-        quality benchmark and on 6 further datasets, with G-mean level or
-        better. May be changed with ``set_params`` after fitting: later calls
-        of :meth:`sample` use it.
+        Tempering of each numeric column's head when generating: component
+        or bin weights proportional to ``w_k ** (1 / T)`` and mixture component
+        scales times ``T`` (discrete columns are drawn from their learned
+        probabilities; :meth:`score_samples` is unaffected). Below 1 gives rows
+        closer to the modes of each conditional; 0.8 ranked better than 1 on
+        F1 both on the quality benchmark and on 6 further datasets, with G-mean
+        level or better. May be changed with ``set_params`` after fitting:
+        later calls of :meth:`sample` use it.
+    numeric_head : {{"mixture", "bins"}}, default="mixture"
+        Likelihood head of numeric columns. ``"mixture"``: a mixture of
+        ``n_components`` Gaussians. ``"bins"``: a quantile histogram, softmax
+        weights over ``n_bins`` bins of equal standard-normal mass with the
+        standard normal restricted to each bin as density inside it. With the
+        default quantile encoding every bin holds an equal share of the
+        training rows, so the head reweights the column's pooled distribution
+        bin by bin; ``sampling_temperature`` sharpens the bin weights. On the
+        quality benchmark it ranked like the mixture (see the documentation's
+        autoregressive page).
+    n_bins : int, default=32
+        Bins per numeric column (``numeric_head="bins"``).
 
     Attributes
     ----------
@@ -71,9 +84,10 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     Notes
     -----
     :meth:`score_samples` returns log p(x | y) in the encoded space: numeric
-    columns contribute densities after the quantile-normal transform (component
-    scales are floored at exp(-7), so constant columns give large but finite
-    values), binary columns, missing-value indicators and categorical columns
+    columns contribute densities after the quantile-normal transform (mixture
+    component scales are floored at exp(-7), so constant columns give large but
+    finite values; a bin's density is at most ``n_bins`` times the standard
+    normal's), binary columns, missing-value indicators and categorical columns
     contribute log-probabilities. Sampled numeric values are clipped to
     [-10, 10] in the encoded space before decoding.
 
@@ -98,6 +112,8 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         "hidden_dims": [tuple, list],
         "sampling_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "numeric_head": [StrOptions({"mixture", "bins"})],
+        "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
     }
 
     def __init__(
@@ -118,6 +134,8 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         hidden_dims=(128, 128),
         n_components=5,
         sampling_temperature=0.8,
+        numeric_head="mixture",
+        n_bins=32,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -136,6 +154,8 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         self.hidden_dims = hidden_dims
         self.n_components = n_components
         self.sampling_temperature = sampling_temperature
+        self.numeric_head = numeric_head
+        self.n_bins = n_bins
 
     def _build_model(self, spans, n_classes, n_rows):
         return AutoregressiveModel(
@@ -143,4 +163,6 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
             n_classes,
             hidden_dims=tuple(self.hidden_dims),
             n_components=self.n_components,
+            numeric_head=self.numeric_head,
+            n_bins=self.n_bins,
         )

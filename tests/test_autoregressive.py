@@ -110,6 +110,45 @@ def test_numeric_density_integrates_to_one_and_matches_the_mixture():
     torch.testing.assert_close(log_p[:5], mixture.log_prob(grid[:5, 0]))
 
 
+def test_bin_density_integrates_to_one_and_is_the_restricted_normal():
+    model = build([Span(0, 1, "numeric")], numeric_head="bins", n_bins=8)
+    grid = torch.linspace(-12, 12, 40001).unsqueeze(1)
+    cond = torch.zeros(len(grid), dtype=torch.long)
+    with torch.no_grad():
+        log_p = model.log_prob(grid, cond)
+        log_w = torch.log_softmax(model(grid[:1], cond[:1])[0], dim=-1)
+    assert abs(float(torch.trapezoid(log_p.exp(), grid[:, 0])) - 1.0) < 1e-3
+    # each bin holds 1/8 of the standard normal's mass and the weight w_b of the head
+    edges = torch.special.ndtri(torch.arange(1, 8) / 8.0)
+    bins = torch.bucketize(grid[:, 0], edges)
+    normal = torch.distributions.Normal(0.0, 1.0).log_prob(grid[:, 0])
+    torch.testing.assert_close(log_p, log_w[bins] + math.log(8) + normal)
+
+
+def test_bins_start_at_the_class_frequencies_and_sampling_follows_them():
+    model = build([Span(0, 1, "numeric")], n_classes=2, numeric_head="bins", n_bins=4)
+    # class 0 in bins 0 and 3, class 1 in bin 2 (bin edges -0.674, 0, 0.674)
+    x = torch.tensor([[-2.0], [-1.0], [2.0], [0.3], [0.5], [0.4]])
+    cond = torch.tensor([0, 0, 0, 1, 1, 1])
+    model.initialize_from_data(x, cond)
+    with torch.no_grad():
+        weights = torch.softmax(model(torch.zeros(2, 1), torch.tensor([0, 1])), dim=-1)
+    # smoothed frequencies (count + 0.5) / (n + 0.5 * n_bins)
+    torch.testing.assert_close(weights[0], torch.tensor([2.5, 0.5, 0.5, 1.5]) / 5)
+    torch.testing.assert_close(weights[1], torch.tensor([0.5, 0.5, 3.5, 0.5]) / 5)
+    generator = make_generator(0, "cpu")
+    with torch.no_grad():
+        z = model.sample(20000, torch.ones(20000, dtype=torch.long), generator)[:, 0]
+        share = torch.bincount(model._bin_index(z), minlength=4) / 20000.0
+        model.temperature = 0.25  # weights ** 4: the modal bin takes almost all rows
+        cold = model.sample(20000, torch.ones(20000, dtype=torch.long), generator)[:, 0]
+    torch.testing.assert_close(share, weights[1], atol=0.015, rtol=0)
+    # inside a bin the values follow the restricted standard normal
+    inside = z[(z > 0) & (z < 0.6745)]
+    assert abs(float(inside.mean()) - 0.3247) < 0.01
+    assert float(((cold > 0) & (cold < 0.6745)).float().mean()) > 0.99
+
+
 def test_loss_is_the_mean_negative_log_likelihood():
     model = build(MIXED_SPANS)
     x = random_rows(MIXED_SPANS, 10, make_generator(1, "cpu"))
@@ -142,8 +181,10 @@ def test_sampling_follows_the_learned_conditionals():
     assert (new.loc[new["level"] == "b", "value"] > 0).mean() > 0.9
 
 
-@pytest.mark.parametrize("validation_fraction", [None, 0.2])
-def test_degenerate_columns_train_and_sample_finite_values(validation_fraction):
+@pytest.mark.parametrize(
+    "validation_fraction, numeric_head", [(None, "mixture"), (0.2, "mixture"), (None, "bins")]
+)
+def test_degenerate_columns_train_and_sample_finite_values(validation_fraction, numeric_head):
     rng = np.random.default_rng(2)
     n = 300
     y = (rng.random(n) < 0.2).astype(int)
@@ -160,6 +201,7 @@ def test_degenerate_columns_train_and_sample_finite_values(validation_fraction):
         max_steps=150,
         learning_rate=5e-3,
         validation_fraction=validation_fraction,
+        numeric_head=numeric_head,
     )
     X_res, y_res = sampler.fit_resample(frame, y)
     assert all(np.isfinite(r["train_loss"]) for r in sampler.history_)
@@ -219,6 +261,9 @@ def test_model_hyperparameters_reach_the_model():
     n_out = 3 * 2 * n_numeric + sum(s.width for s in spans if s.kind != "numeric")
     assert model.n_out == n_out
     assert math.isclose(model.min_log_scale, -7.0)
+    binned = AutoregressiveOverSampler(numeric_head="bins", n_bins=7)._build_model(spans, 3, 100)
+    assert binned.numeric_head == "bins" and binned.n_bins == 7
+    assert binned.n_out == 7 * n_numeric + sum(s.width for s in spans if s.kind != "numeric")
 
 
 def test_rare_binary_level_of_each_class_keeps_its_frequency():

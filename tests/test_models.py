@@ -1,11 +1,13 @@
 """One contract test over every torch model family (through each sampler's hook)."""
 
+import functools
+
 import numpy as np
 import pytest
 import torch
 from _helpers import SAMPLERS, mixed_frame, tiny
 
-from dgm_resample import TabularEncoder
+from dgm_resample import AutoregressiveOverSampler, TabularEncoder
 from dgm_resample._training import make_generator
 
 
@@ -22,9 +24,17 @@ def build(cls, spans, seed=0):
     return model.initialize(make_generator(seed, "cpu"))
 
 
-@pytest.fixture(params=SAMPLERS, ids=lambda cls: cls.__name__)
+# every family through its sampler's defaults, plus the alternative numeric head
+FAMILIES = [(cls, {}) for cls in SAMPLERS] + [(AutoregressiveOverSampler, {"numeric_head": "bins"})]
+
+
+@pytest.fixture(
+    params=FAMILIES,
+    ids=lambda case: case[0].__name__ + "".join(f"-{v}" for v in case[1].values()),
+)
 def sampler_cls(request):
-    return request.param
+    cls, params = request.param
+    return functools.partial(cls, **params)
 
 
 def test_initialize_is_deterministic(sampler_cls, toy):
@@ -100,7 +110,7 @@ def test_log_prob_when_exact(sampler_cls, toy):
     spans, x, cond = toy
     model = build(sampler_cls, spans).eval()
     if not hasattr(model, "log_prob"):
-        pytest.skip(f"{sampler_cls.__name__} has no exact likelihood")
+        pytest.skip(f"{sampler_cls.func.__name__} has no exact likelihood")
     with torch.no_grad():
         log_prob = model.log_prob(x, cond)
     assert log_prob.shape == (len(x),)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
+from torch import nn, special
 from torch.nn import functional as F
 
 from .base import TabularModel
@@ -19,6 +19,7 @@ from .layers import sample_one_hot
 
 _LOG_2PI = math.log(2 * math.pi)
 _KIND_RANK = {"binary": 0, "categorical": 1, "numeric": 2}
+_U_EPS = 1e-7  # the quantile encoding's own bound: norm.ppf(1e-7) = -5.2
 
 
 def span_order(spans):
@@ -51,9 +52,17 @@ def _soft_clamp(value, low, high):
 class AutoregressiveModel(TabularModel):
     """MADE over the encoded spans with a likelihood head per span kind.
 
-    - numeric span: a mixture of ``n_components`` Gaussians (logits, means and
-      log-scales, the log-scales soft-clamped to ``[min_log_scale, 3]`` so a
-      constant column cannot drive a density to infinity);
+    - numeric span, ``numeric_head="mixture"``: a mixture of ``n_components``
+      Gaussians (logits, means and log-scales, the log-scales soft-clamped to
+      ``[min_log_scale, 3]`` so a constant column cannot drive a density to
+      infinity);
+    - numeric span, ``numeric_head="bins"``: a quantile histogram: softmax
+      weights over ``n_bins`` bins of equal standard-normal mass, the density
+      inside a bin being the standard normal restricted to it, so
+      log p(x) = log w_b(x) + log n_bins + log phi(x). With the quantile
+      encoding (a standard normal over the training rows) the bins hold equal
+      shares of the training rows, and uniform weights give back the pooled
+      marginal of the column;
     - binary span: a Bernoulli logit;
     - categorical span: softmax logits over its levels.
 
@@ -70,14 +79,18 @@ class AutoregressiveModel(TabularModel):
     hidden_dims : sequence of int, default=(128, 128)
         Widths of the masked hidden layers.
     n_components : int, default=5
-        Gaussian components per numeric span.
+        Gaussian components per numeric span (``numeric_head="mixture"``).
+    numeric_head : {"mixture", "bins"}, default="mixture"
+        Likelihood head of numeric spans.
+    n_bins : int, default=32
+        Bins per numeric span (``numeric_head="bins"``).
     min_log_scale : float, default=-7.0
         Floor of the component log-scales.
     clamp : float, default=10.0
         Sampled numeric values are clipped to ``[-clamp, clamp]``; network
         inputs are clipped to the same range.
     temperature : float, default=1.0
-        Tempering of the numeric mixtures in :meth:`sample` (an attribute; may
+        Tempering of the numeric heads in :meth:`sample` (an attribute; may
         be changed after training).
     """
 
@@ -90,9 +103,14 @@ class AutoregressiveModel(TabularModel):
         min_log_scale=-7.0,
         clamp=10.0,
         temperature=1.0,
+        numeric_head="mixture",
+        n_bins=32,
     ):
         super().__init__()
+        if numeric_head not in ("mixture", "bins"):
+            raise ValueError(f"numeric_head must be 'mixture' or 'bins', got {numeric_head!r}")
         self.temperature = float(temperature)
+        self.numeric_head, self.n_bins = numeric_head, int(n_bins)
         self.spans = tuple(spans)
         self.n_encoded = max((s.stop for s in self.spans), default=0)
         self.n_components, self.min_log_scale, self.clamp = n_components, min_log_scale, clamp
@@ -109,11 +127,12 @@ class AutoregressiveModel(TabularModel):
         numeric, binary, categorical = [], [], {}
         for i, s in enumerate(self.spans):
             in_degree[s.start : s.stop] = degree[i]
+        num_width = 3 * n_components if numeric_head == "mixture" else self.n_bins
         for i, s in enumerate(self.spans):  # numeric params first, then binary, then blocks
             if s.kind == "numeric":
-                self._out_slices[i] = (width, width + 3 * n_components)
+                self._out_slices[i] = (width, width + num_width)
                 numeric.append((s.start, width))
-                width += 3 * n_components
+                width += num_width
         for i, s in enumerate(self.spans):
             if s.kind == "binary":
                 self._out_slices[i] = (width, width + 1)
@@ -137,9 +156,9 @@ class AutoregressiveModel(TabularModel):
         )
         self.register_buffer(
             "num_out",
-            torch.tensor([list(range(o, o + 3 * k)) for _, o in numeric], dtype=torch.long).reshape(
-                len(numeric), 3 * k
-            ),
+            torch.tensor(
+                [list(range(o, o + num_width)) for _, o in numeric], dtype=torch.long
+            ).reshape(len(numeric), num_width),
             persistent=False,
         )
         self.register_buffer(
@@ -204,8 +223,9 @@ class AutoregressiveModel(TabularModel):
         whole budget. So the class vectors of the output start at each class's
         smoothed marginal (binary log-odds, categorical log-frequencies, numeric
         mixtures spread over the class's mean +- 1.5 standard deviations with
-        half its spread as component scale) and the output biases at zero; the
-        network then learns the dependence on earlier spans.
+        half its spread as component scale, or the class's smoothed bin
+        log-frequencies) and the output biases at zero; the network then learns
+        the dependence on earlier spans.
         """
         self.output.bias.zero_()
         self.skip.bias.zero_()
@@ -222,7 +242,11 @@ class AutoregressiveModel(TabularModel):
                 counts = rows[:, getattr(self, f"cat_x_{w}")].sum(0)
                 p = (counts + 0.5) / (n + 0.5 * w)
                 vector[getattr(self, f"cat_out_{w}")] = torch.log(p)
-            if self.num_x.numel():
+            if self.num_x.numel() and self.numeric_head == "bins":
+                bins = self._bin_index(rows[:, self.num_x])
+                counts = F.one_hot(bins, self.n_bins).sum(0).to(vector.dtype)
+                vector[self.num_out] = torch.log((counts + 0.5) / (n + 0.5 * self.n_bins))
+            elif self.num_x.numel():
                 values = rows[:, self.num_x].clamp(-self.clamp, self.clamp)
                 mean = values.mean(0)
                 std = values.std(0, unbiased=False).clamp(min=math.exp(self.min_log_scale + 1))
@@ -251,6 +275,36 @@ class AutoregressiveModel(TabularModel):
         log_scales = _soft_clamp(log_scales, self.min_log_scale, 3.0)
         return F.log_softmax(logits, dim=-1), means + self.mean_offset, log_scales
 
+    def _bin_index(self, value):
+        """Bin of each encoded numeric value: ``floor(Phi(value) * n_bins)``."""
+        index = torch.floor(special.ndtr(value) * self.n_bins).long()
+        return index.clamp(0, self.n_bins - 1)
+
+    def _numeric_log_density(self, params, value):
+        """log p(value) of each numeric span, ``params (batch, n_num, width)``."""
+        if self.numeric_head == "bins":
+            log_w = F.log_softmax(params, dim=-1)
+            chosen = log_w.gather(-1, self._bin_index(value).unsqueeze(-1)).squeeze(-1)
+            return chosen + math.log(self.n_bins) - 0.5 * value.pow(2) - 0.5 * _LOG_2PI
+        log_w, means, log_scales = self._mixture(params)
+        z = (value.unsqueeze(-1) - means) * torch.exp(-log_scales)
+        log_n = -0.5 * z.pow(2) - log_scales - 0.5 * _LOG_2PI
+        return torch.logsumexp(log_w + log_n, dim=-1)
+
+    def _sample_numeric(self, params, generator):
+        """One tempered draw per row from a numeric span's head ``params (n, width)``."""
+        n, device, t = params.shape[0], params.device, self.temperature
+        if self.numeric_head == "bins":
+            choice = sample_one_hot(F.log_softmax(params, dim=-1) / t, generator).argmax(-1)
+            u = torch.rand((n,), generator=generator, device=device)
+            u = ((choice.to(u.dtype) + u) / self.n_bins).clamp(_U_EPS, 1 - _U_EPS)
+            return special.ndtri(u)
+        log_w, means, log_scales = self._mixture(params)
+        component = sample_one_hot(log_w / t, generator)
+        noise = torch.randn((n,), generator=generator, device=device)
+        scale = (component * log_scales.exp()).sum(-1) * t
+        return (component * means).sum(-1) + scale * noise
+
     # -------------------------------------------------------- likelihood
     def log_prob(self, x, cond):
         """Exact log p(x | y) per row in the encoded space, shape ``(batch,)``.
@@ -261,11 +315,8 @@ class AutoregressiveModel(TabularModel):
         out = self(x, cond)
         total = out.new_zeros(out.shape[0])
         if self.num_x.numel():
-            log_w, means, log_scales = self._mixture(out[:, self.num_out])
-            value = x[:, self.num_x].unsqueeze(-1)
-            z = (value - means) * torch.exp(-log_scales)
-            log_n = -0.5 * z.pow(2) - log_scales - 0.5 * _LOG_2PI
-            total = total + torch.logsumexp(log_w + log_n, dim=-1).sum(-1)
+            log_p = self._numeric_log_density(out[:, self.num_out], x[:, self.num_x])
+            total = total + log_p.sum(-1)
         if self.bin_x.numel():
             total = total - F.binary_cross_entropy_with_logits(
                 out[:, self.bin_out], x[:, self.bin_x], reduction="none"
@@ -283,10 +334,12 @@ class AutoregressiveModel(TabularModel):
     def sample(self, n, cond, generator=None):
         """Draw ``n`` encoded rows span by span (one forward pass per span).
 
-        For a numeric column, :attr:`temperature` ``T`` tempers the mixture:
-        component weights proportional to ``w_k ** (1 / T)`` and component
-        scales multiplied by ``T`` (1 samples the learned conditionals);
-        discrete columns are drawn from their probabilities as learned.
+        For a numeric column, :attr:`temperature` ``T`` tempers the head: mixture
+        component or bin weights proportional to ``w_k ** (1 / T)``, and mixture
+        component scales multiplied by ``T`` (1 samples the learned
+        conditionals); inside a bin a value is drawn from the standard normal
+        restricted to it. Discrete columns are drawn from their probabilities
+        as learned.
         """
         device = self.output.weight.device
         x = torch.zeros((n, self.n_encoded), device=device)
@@ -294,11 +347,7 @@ class AutoregressiveModel(TabularModel):
             span = self.spans[index]
             params = self(x, cond)[:, self.span_outputs(index)]
             if span.kind == "numeric":
-                log_w, means, log_scales = self._mixture(params)
-                component = sample_one_hot(log_w / self.temperature, generator)
-                noise = torch.randn((n,), generator=generator, device=device)
-                scale = (component * log_scales.exp()).sum(-1) * self.temperature
-                value = (component * means).sum(-1) + scale * noise
+                value = self._sample_numeric(params, generator)
                 x[:, span.start] = value.clamp(-self.clamp, self.clamp)
             elif span.kind == "binary":
                 u = torch.rand((n,), generator=generator, device=device)
