@@ -1,7 +1,10 @@
 """Helpers shared by the test modules (import as ``from _helpers import ...``)."""
 
+import functools
+
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 import dgm_resample
@@ -14,6 +17,23 @@ SAMPLERS = [
     if isinstance(getattr(dgm_resample, name), type)
     and issubclass(getattr(dgm_resample, name), BaseDGMOverSampler)
 ]
+
+
+def with_variants(classes):
+    """pytest params: each class at its defaults, plus the alternative heads.
+
+    Each param is a sampler factory (``functools.partial``) with a readable id.
+    """
+    cases = [(cls, {}) for cls in classes]
+    if dgm_resample.AutoregressiveOverSampler in classes:
+        cases.append((dgm_resample.AutoregressiveOverSampler, {"numeric_head": "bins"}))
+    return [
+        pytest.param(
+            functools.partial(cls, **params),
+            id=cls.__name__ + "".join(f"-{v}" for v in params.values()),
+        )
+        for cls, params in cases
+    ]
 
 
 def tiny(cls, **params):

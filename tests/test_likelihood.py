@@ -1,32 +1,21 @@
 """Behaviour shared by the exact-likelihood samplers (``score_samples``)."""
 
-import functools
 import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from _helpers import SAMPLERS, tiny
+from _helpers import SAMPLERS, tiny, with_variants
 
-from dgm_resample import AutoregressiveOverSampler
 from dgm_resample._base import LikelihoodMixin
 
 LIKELIHOOD_SAMPLERS = [cls for cls in SAMPLERS if issubclass(cls, LikelihoodMixin)]
 
 
-# each family at its defaults, plus the autoregressive quantile-histogram head
-CASES = [(cls, {}) for cls in LIKELIHOOD_SAMPLERS] + [
-    (AutoregressiveOverSampler, {"numeric_head": "bins"})
-]
-
-
-@pytest.fixture(
-    params=CASES, ids=lambda case: case[0].__name__ + "".join(f"-{v}" for v in case[1].values())
-)
+@pytest.fixture(params=with_variants(LIKELIHOOD_SAMPLERS))
 def cls(request):
-    sampler_cls, params = request.param
-    return functools.partial(sampler_cls, **params)
+    return request.param
 
 
 def test_multiclass_dict_strategy_pickle_and_sample(cls):

@@ -1,13 +1,11 @@
 """One contract test over every torch model family (through each sampler's hook)."""
 
-import functools
-
 import numpy as np
 import pytest
 import torch
-from _helpers import SAMPLERS, mixed_frame, tiny
+from _helpers import SAMPLERS, mixed_frame, tiny, with_variants
 
-from dgm_resample import AutoregressiveOverSampler, TabularEncoder
+from dgm_resample import TabularEncoder
 from dgm_resample._training import make_generator
 
 
@@ -24,17 +22,9 @@ def build(cls, spans, seed=0):
     return model.initialize(make_generator(seed, "cpu"))
 
 
-# every family through its sampler's defaults, plus the alternative numeric head
-FAMILIES = [(cls, {}) for cls in SAMPLERS] + [(AutoregressiveOverSampler, {"numeric_head": "bins"})]
-
-
-@pytest.fixture(
-    params=FAMILIES,
-    ids=lambda case: case[0].__name__ + "".join(f"-{v}" for v in case[1].values()),
-)
+@pytest.fixture(params=with_variants(SAMPLERS))
 def sampler_cls(request):
-    cls, params = request.param
-    return functools.partial(cls, **params)
+    return request.param
 
 
 def test_initialize_is_deterministic(sampler_cls, toy):

@@ -15,7 +15,7 @@ from torch import nn, special
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import sample_one_hot
+from .layers import gumbel_noise, sample_one_hot
 
 _LOG_2PI = math.log(2 * math.pi)
 _KIND_RANK = {"binary": 0, "categorical": 1, "numeric": 2}
@@ -295,7 +295,8 @@ class AutoregressiveModel(TabularModel):
         """One tempered draw per row from a numeric span's head ``params (n, width)``."""
         n, device, t = params.shape[0], params.device, self.temperature
         if self.numeric_head == "bins":
-            choice = sample_one_hot(F.log_softmax(params, dim=-1) / t, generator).argmax(-1)
+            logits = F.log_softmax(params, dim=-1) / t
+            choice = (logits + gumbel_noise(logits.shape, generator, device)).argmax(-1)
             u = torch.rand((n,), generator=generator, device=device)
             u = ((choice.to(u.dtype) + u) / self.n_bins).clamp(_U_EPS, 1 - _U_EPS)
             return special.ndtri(u)
