@@ -8,6 +8,10 @@ resampled folds). Prints F1, G-mean and average precision per sampler and the
 mean rank of each sampler (1 = best) per metric and classifier.
 
     python benchmarks/bench_quality.py [--samplers VAEOverSampler,...] [--folds 5]
+
+With ``--seeds 0,1,2`` each dgm sampler is fitted once per seed and every
+(dataset, seed) is ranked on its own, so a mean rank also averages over the
+samplers' own randomness (one seed's ranks move by 0.1-0.2 from seed to seed).
 """
 
 from __future__ import annotations
@@ -76,8 +80,13 @@ def evaluate(name, sampler, clf, X, y, folds, memory):
 
 
 def mean_ranks(table):
-    """Mean rank (1 = best) of each sampler per metric and classifier."""
-    ranks = table.groupby(["dataset", "classifier", "metric"])["score"].rank(ascending=False)
+    """Mean rank (1 = best) of each sampler per metric and classifier.
+
+    Samplers are ranked within each dataset (and fit seed, when the table has
+    a ``seed`` column), then the ranks are averaged.
+    """
+    blocks = ["dataset", "seed"] if "seed" in table else ["dataset"]
+    ranks = table.groupby([*blocks, "classifier", "metric"])["score"].rank(ascending=False)
     table = table.assign(rank=ranks)
     return table.pivot_table(index="sampler", columns=["metric", "classifier"], values="rank")
 
@@ -101,6 +110,12 @@ def main(argv=None):
         "--suffix", default="", help="appended to the dgm sampler names (to compare variants)"
     )
     parser.add_argument(
+        "--seeds",
+        default="0",
+        help="comma-separated random_state values of the dgm samplers; with several, each "
+        "(dataset, seed) is ranked on its own (SMOTE and no resampling are scored once)",
+    )
+    parser.add_argument(
         "--from-csv",
         nargs="+",
         default=None,
@@ -111,16 +126,20 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.from_csv:
         frames = [pd.read_csv(path) for path in args.from_csv]
-        table = pd.concat(frames).drop_duplicates(["dataset", "sampler", "classifier", "metric"])
+        table = pd.concat(frames)
+        keys = ["dataset", "seed"] if "seed" in table else ["dataset"]
+        table = table.drop_duplicates([*keys, "sampler", "classifier", "metric"])
         summarize(table, {})
         return
 
-    samplers = {"none": None, "SMOTE": SMOTE(random_state=0)}
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    samplers = {("none", None): None, ("SMOTE", None): SMOTE(random_state=0)}
     for sampler_name, cls in select(args.samplers, dgm_samplers()).items():
-        params = {"random_state": 0, "device": "cpu", **json.loads(args.params)}
-        if args.max_steps:
-            params["max_steps"] = args.max_steps
-        samplers[sampler_name + args.suffix] = cls(**params)
+        for seed in seeds:
+            params = {"random_state": seed, "device": "cpu", **json.loads(args.params)}
+            if args.max_steps:
+                params["max_steps"] = args.max_steps
+            samplers[sampler_name + args.suffix, seed] = cls(**params)
 
     rows, timings = [], {}
     with tempfile.TemporaryDirectory() as cache, warnings.catch_warnings():
@@ -131,16 +150,21 @@ def main(argv=None):
                 f"{dataset}: {X.shape[0]} x {X.shape[1]}, IR {np.mean(y == 0) / np.mean(y == 1):.1f}",
                 flush=True,
             )
-            for sampler_name, sampler in samplers.items():
+            for (sampler_name, seed), sampler in samplers.items():
                 start = time.perf_counter()
                 for clf_name, clf in CLASSIFIERS.items():
                     fresh = None if sampler is None else clone(sampler)
                     scores = evaluate(dataset, fresh, clone(clf), X, y, args.folds, cache)
                     for metric, score in scores.items():
-                        rows.append((dataset, sampler_name, clf_name, metric, score))
+                        # seed-independent baselines enter every seed's ranking
+                        for block in seeds if seed is None else [seed]:
+                            rows.append((dataset, block, sampler_name, clf_name, metric, score))
                 timings[sampler_name] = timings.get(sampler_name, 0.0) + time.perf_counter() - start
 
-    table = pd.DataFrame(rows, columns=["dataset", "sampler", "classifier", "metric", "score"])
+    columns = ["dataset", "seed", "sampler", "classifier", "metric", "score"]
+    table = pd.DataFrame(rows, columns=columns)
+    if len(seeds) == 1:
+        table = table.drop(columns="seed")
     if args.csv:
         table.to_csv(args.csv, index=False)
     summarize(table, timings)
@@ -159,6 +183,8 @@ def summarize(table, timings):
     ranks = mean_ranks(table)
     print("\nMean rank over datasets (1 = best):")
     print(ranks.round(2))
+    print("\nMean rank over classifiers, per metric:")
+    print(ranks.T.groupby(level="metric").mean().T.round(2))
     print("\nMean rank over metrics and classifiers:")
     print(ranks.mean(axis=1).sort_values().round(2).to_string())
     if timings:

@@ -22,6 +22,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._encoding import TabularEncoder, as_frame
+from ._filter import ClassNeighbors, required_count
 from ._training import (
     TrainConfig,
     fit_loop,
@@ -36,10 +37,31 @@ from ._training import (
 MIN_CLASS_ROWS = 2
 #: tries to replace non-finite generated rows before giving up
 MAX_RESAMPLE_TRIES = 10
+#: the neighbour filter draws at most this many times the requested rows; what
+#: is still missing then is filled with the rejected rows that have most
+#: neighbours of their class
+MAX_FILTER_DRAWS = 20
 _SEED_MAX = np.iinfo(np.int32).max
+
+
+def _filter_docs(default=None, why=""):
+    """Docstring of the neighbour-filter parameters with a family's default."""
+    return f"""filter_neighbors : int or None, default={default}
+        Neighbour filter on generated rows: a new row of class c is kept when at
+        least ``filter_min_share`` of its ``filter_neighbors`` nearest real
+        training rows (all classes, in the encoded space) are of class c;
+        rejected rows are redrawn, so the counts stay exact (after drawing 20
+        times the requested rows, any shortfall is filled with the rejected
+        rows that have the most neighbours of class c). ``None`` keeps every
+        generated row. May be changed with ``set_params`` after fitting.{why}
+    filter_min_share : float in (0, 1], default=0.2
+        Share of the ``filter_neighbors`` nearest real rows that must be of the
+        generated row's class, rounded up to whole rows (2 of 10, 1 of 5)."""
+
 
 #: docstring pieces every sampler shares (filled in with ``imblearn.utils.Substitution``)
 _shared_docs = {
+    "filter_parameters": _filter_docs(),
     "parameters_head": """sampling_strategy : float, str, dict or callable, default='auto'
         Which classes to over-sample and to how many rows, with imbalanced-learn's
         semantics (see :class:`~imblearn.over_sampling.SMOTE`).
@@ -72,7 +94,10 @@ _shared_docs = {
         The fitted table encoding (spans in ``encoder_.spans_``).
     models_ : dict
         Trained model per over-sampled class (the same model for every class
-        when ``conditioning="joint"``), stored on the CPU.""",
+        when ``conditioning="joint"``), stored on the CPU.
+    neighbors_ : ClassNeighbors
+        Nearest-neighbour index over the encoded training rows and their
+        classes, read by the neighbour filter (``filter_neighbors``).""",
     "history_attribute": """history_ : list of dict
         Per-epoch training records (epoch, step, train_loss, valid_loss, time;
         and class with ``conditioning="per_class"``).""",
@@ -122,6 +147,8 @@ class BaseDGMOverSampler(BaseOverSampler):
         "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
         "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "verbose": ["verbose"],
+        "filter_neighbors": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "filter_min_share": [Interval(numbers.Real, 0, 1, closed="right")],
     }
 
     def __init__(
@@ -139,6 +166,8 @@ class BaseDGMOverSampler(BaseOverSampler):
         device="auto",
         n_threads=None,
         verbose=0,
+        filter_neighbors=None,
+        filter_min_share=0.2,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
@@ -152,6 +181,8 @@ class BaseDGMOverSampler(BaseOverSampler):
         self.device = device
         self.n_threads = n_threads
         self.verbose = verbose
+        self.filter_neighbors = filter_neighbors
+        self.filter_min_share = filter_min_share
 
     # ------------------------------------------------------------ hooks
     def _build_model(self, spans, n_classes, n_rows):
@@ -252,6 +283,7 @@ class BaseDGMOverSampler(BaseOverSampler):
             ).fit(X)
             Z = self.encoder_.transform(X)
             codes = np.searchsorted(self.classes_, y)
+            self.neighbors_ = ClassNeighbors().fit(Z, codes)
             self.models_, self.history_ = {}, []
             name = type(self).__name__
             if self.conditioning == "joint":
@@ -285,27 +317,65 @@ class BaseDGMOverSampler(BaseOverSampler):
         return torch.full((n,), index, dtype=torch.long, device=device)
 
     def _generate_encoded(self, label, n, device, generator):
-        """``n`` encoded rows of class ``label``; non-finite rows are redrawn."""
+        """``n`` encoded rows of class ``label``, through the neighbour filter if set."""
         if n == 0:
             return np.zeros((0, self.encoder_.n_encoded_), dtype=np.float32)
         model = self.models_[label].to(device)
         for param, attribute in self._sampling_parameters.items():
             setattr(model, attribute, getattr(self, param))
         try:
-            out = model.generate(n, self._condition(label, n, device), generator)
-            for _ in range(MAX_RESAMPLE_TRIES):
-                bad = ~torch.isfinite(out).all(dim=1)
-                n_bad = int(bad.sum())
-                if not n_bad:
-                    break
-                out[bad] = model.generate(n_bad, self._condition(label, n_bad, device), generator)
-            else:
-                raise FloatingPointError(
-                    f"The model for class {_label(label)} keeps generating non-finite values."
-                )
+            out = self._draw_finite(model, label, n, device, generator)
+            if self.filter_neighbors is not None:
+                out = self._filter_rows(model, label, out, device, generator)
         finally:
             model.cpu()
-        return out.cpu().numpy()
+        return out
+
+    def _draw_finite(self, model, label, n, device, generator):
+        """``n`` rows from ``model`` as a NumPy array; non-finite rows are redrawn."""
+        out = model.generate(n, self._condition(label, n, device), generator)
+        for _ in range(MAX_RESAMPLE_TRIES):
+            bad = ~torch.isfinite(out).all(dim=1)
+            n_bad = int(bad.sum())
+            if not n_bad:
+                return out.cpu().numpy()
+            out[bad] = model.generate(n_bad, self._condition(label, n_bad, device), generator)
+        raise FloatingPointError(
+            f"The model for class {_label(label)} keeps generating non-finite values."
+        )
+
+    def _filter_rows(self, model, label, out, device, generator):
+        """Keep the rows of ``out`` with enough real neighbours of class ``label``.
+
+        Rejected rows are replaced by new draws, sized by the acceptance rate so
+        far, until ``MAX_FILTER_DRAWS`` times the requested rows were drawn;
+        kept rows stay in draw order.
+        """
+        n, code = len(out), int(np.searchsorted(self.classes_, label))
+        need = required_count(
+            self.filter_neighbors, len(self.neighbors_.codes_), self.filter_min_share
+        )
+        kept, rejected, counts = [], [], []
+        candidates, n_drawn, n_accepted, n_kept = out, n, 0, 0
+        while True:
+            own = self.neighbors_.own_class_counts(candidates, code, self.filter_neighbors)
+            ok = own >= need
+            n_accepted += int(ok.sum())
+            kept.append(candidates[ok][: n - n_kept])
+            n_kept += len(kept[-1])
+            rejected.append(candidates[~ok])
+            counts.append(own[~ok])
+            budget = MAX_FILTER_DRAWS * n - n_drawn
+            if n_kept == n or budget <= 0:
+                break
+            rate = max(n_accepted / n_drawn, 0.1)
+            size = min(int(np.ceil(1.5 * (n - n_kept) / rate)), budget)
+            candidates = self._draw_finite(model, label, size, device, generator)
+            n_drawn += size
+        if n_kept < n:
+            best = np.argsort(-np.concatenate(counts), kind="stable")[: n - n_kept]
+            kept.append(np.concatenate(rejected)[best])
+        return np.concatenate(kept)
 
     def _append(self, X, y, parts):
         """Original rows first, then the decoded synthetic rows of each class."""

@@ -47,6 +47,7 @@ class DiffusionOverSampler(BaseDGMOverSampler):
     patience : int or None, default=5
         Evaluations without improvement before stopping; the best weights are kept.
     {runtime_parameters}
+    {filter_parameters}
     hidden_dims : tuple of int, default=(256, 256)
         Widths of the denoiser MLP; the first is also the width of the time
         and label embeddings.
@@ -140,6 +141,8 @@ class DiffusionOverSampler(BaseDGMOverSampler):
         device="auto",
         n_threads=None,
         verbose=0,
+        filter_neighbors=None,
+        filter_min_share=0.2,
         hidden_dims=(256, 256),
         n_timesteps=1000,
         n_sampling_steps=25,
@@ -162,6 +165,8 @@ class DiffusionOverSampler(BaseDGMOverSampler):
             device=device,
             n_threads=n_threads,
             verbose=verbose,
+            filter_neighbors=filter_neighbors,
+            filter_min_share=filter_min_share,
         )
         self.hidden_dims = hidden_dims
         self.n_timesteps = n_timesteps

@@ -28,7 +28,7 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     dequantizer (variational dequantization). New rows of a class are the
     inverse map of base draws under that class's label, decoded cell by cell
     into exact 0/1 values and one-hot vectors: exactly the requested number, no
-    rejection. The likelihood is exposed by :meth:`score_samples`.
+    rejection unless ``filter_neighbors`` is set. The likelihood is exposed by :meth:`score_samples`.
 
     Parameters
     ----------
@@ -44,6 +44,7 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     patience : int or None, default=5
         Evaluations without improvement before stopping; the best weights are kept.
     {runtime_parameters}
+    {filter_parameters}
     n_transforms : int, default=3
         Masked transforms stacked on the base. Each splits the coordinates into
         4 groups, each transformed given the label and the earlier groups
@@ -136,6 +137,8 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         device="auto",
         n_threads=None,
         verbose=0,
+        filter_neighbors=None,
+        filter_min_share=0.2,
         n_transforms=3,
         hidden_dims=(64, 64),
         transform_type="affine",
@@ -155,6 +158,8 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
             device=device,
             n_threads=n_threads,
             verbose=verbose,
+            filter_neighbors=filter_neighbors,
+            filter_min_share=filter_min_share,
         )
         self.n_transforms = n_transforms
         self.hidden_dims = hidden_dims

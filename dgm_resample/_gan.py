@@ -73,6 +73,7 @@ class GANOverSampler(BaseDGMOverSampler):
         Evaluations without improvement before stopping; ``None`` trains the
         whole budget (still keeping the best validated weights).
     {runtime_parameters}
+    {filter_parameters}
     noise_dim : int, default=64
         Size of the generator's Gaussian noise vector.
     generator_dims : tuple of int, default=(256, 256)
@@ -180,6 +181,8 @@ class GANOverSampler(BaseDGMOverSampler):
         device="auto",
         n_threads=None,
         verbose=0,
+        filter_neighbors=None,
+        filter_min_share=0.2,
         noise_dim=64,
         generator_dims=(256, 256),
         critic_dims=(128, 128),
@@ -205,6 +208,8 @@ class GANOverSampler(BaseDGMOverSampler):
             device=device,
             n_threads=n_threads,
             verbose=verbose,
+            filter_neighbors=filter_neighbors,
+            filter_min_share=filter_min_share,
         )
         self.noise_dim = noise_dim
         self.generator_dims = generator_dims

@@ -19,9 +19,10 @@ class VAEOverSampler(BaseDGMOverSampler):
     fed to its encoder and decoder and class-balanced minibatches, so small
     classes borrow structure learned from the whole table. New rows of a class
     are decoded from prior draws z ~ N(0, I) with that class's label: exactly the
-    requested number, no rejection. The decoder likelihood matches each encoded
-    column: Gaussian for numeric columns (after a quantile-normal transform),
-    Bernoulli for binary ones and softmax for categorical ones.
+    requested number, no rejection unless ``filter_neighbors`` is set. The
+    decoder likelihood matches each encoded column: Gaussian for numeric columns
+    (after a quantile-normal transform), Bernoulli for binary ones and softmax
+    for categorical ones.
 
     Parameters
     ----------
@@ -38,6 +39,7 @@ class VAEOverSampler(BaseDGMOverSampler):
     patience : int or None, default=5
         Evaluations without improvement before stopping; the best weights are kept.
     {runtime_parameters}
+    {filter_parameters}
     latent_dim : int, default=16
         Size of the latent code.
     hidden_dims : tuple of int, default=(128, 128)
@@ -88,6 +90,8 @@ class VAEOverSampler(BaseDGMOverSampler):
         device="auto",
         n_threads=None,
         verbose=0,
+        filter_neighbors=None,
+        filter_min_share=0.2,
         latent_dim=16,
         hidden_dims=(128, 128),
         beta=1.0,
@@ -105,6 +109,8 @@ class VAEOverSampler(BaseDGMOverSampler):
             device=device,
             n_threads=n_threads,
             verbose=verbose,
+            filter_neighbors=filter_neighbors,
+            filter_min_share=filter_min_share,
         )
         self.latent_dim = latent_dim
         self.hidden_dims = hidden_dims
