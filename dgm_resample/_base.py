@@ -22,7 +22,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._encoding import TabularEncoder, as_frame
-from ._filter import ClassNeighbors, required_count
+from ._filter import ClassNeighbors
 from ._training import (
     TrainConfig,
     fit_loop,
@@ -352,9 +352,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         kept rows stay in draw order.
         """
         n, code = len(out), int(np.searchsorted(self.classes_, label))
-        need = required_count(
-            self.filter_neighbors, len(self.neighbors_.codes_), self.filter_min_share
-        )
+        need = self.neighbors_.required_count(self.filter_neighbors, self.filter_min_share)
         kept, rejected, counts = [], [], []
         candidates, n_drawn, n_accepted, n_kept = out, n, 0, 0
         while True:

@@ -27,14 +27,18 @@ class ClassNeighbors:
         self.codes_ = np.asarray(codes)
         return self
 
+    def _k(self, n_neighbors):
+        """Neighbours actually asked: at most the number of fitted rows."""
+        return min(int(n_neighbors), len(self.codes_))
+
     def own_class_counts(self, Z, code, n_neighbors):
         """How many of the ``n_neighbors`` closest training rows of each row of ``Z`` have ``code``."""
-        k = min(int(n_neighbors), len(self.codes_))
-        index = self.nn_.kneighbors(Z, n_neighbors=k, return_distance=False)
+        index = self.nn_.kneighbors(Z, n_neighbors=self._k(n_neighbors), return_distance=False)
         return (self.codes_[index] == code).sum(axis=1)
 
+    def required_count(self, n_neighbors, min_share):
+        """Own-class rows a generated row needs among its ``n_neighbors`` closest.
 
-def required_count(n_neighbors, n_train, min_share):
-    """Own-class neighbours a generated row needs, out of ``min(n_neighbors, n_train)``."""
-    k = min(int(n_neighbors), int(n_train))
-    return max(1, int(np.ceil(min_share * k - 1e-9)))
+        ``min_share`` of the neighbours actually asked, rounded up, and at least one.
+        """
+        return max(1, int(np.ceil(min_share * self._k(n_neighbors) - 1e-9)))

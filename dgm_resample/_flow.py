@@ -28,7 +28,8 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     dequantizer (variational dequantization). New rows of a class are the
     inverse map of base draws under that class's label, decoded cell by cell
     into exact 0/1 values and one-hot vectors: exactly the requested number, no
-    rejection unless ``filter_neighbors`` is set. The likelihood is exposed by :meth:`score_samples`.
+    rejection unless ``filter_neighbors`` is set. The likelihood is exposed by
+    :meth:`score_samples`.
 
     Parameters
     ----------

@@ -9,7 +9,7 @@ import torch
 from _helpers import SAMPLERS, tiny
 
 from dgm_resample import AutoregressiveOverSampler
-from dgm_resample._filter import ClassNeighbors, required_count
+from dgm_resample._filter import ClassNeighbors
 from dgm_resample._training import make_generator
 
 CPU = torch.device("cpu")
@@ -35,11 +35,14 @@ def own_counts(sampler, Z, label, k):
 
 
 def test_required_count_rounds_up_to_whole_rows():
-    assert required_count(5, 100, 0.4) == 2
-    assert required_count(5, 100, 0.5) == 3
-    assert required_count(5, 100, 1.0) == 5
-    assert required_count(5, 3, 0.4) == 2  # only 3 training rows to ask
-    assert required_count(10, 100, 1e-6) == 1  # at least one neighbour of the class
+    def index(n_train):
+        return ClassNeighbors().fit(np.arange(n_train, dtype=float)[:, None], np.zeros(n_train))
+
+    assert index(100).required_count(5, 0.4) == 2
+    assert index(100).required_count(5, 0.5) == 3
+    assert index(100).required_count(5, 1.0) == 5
+    assert index(3).required_count(5, 0.4) == 2  # only 3 training rows to ask
+    assert index(100).required_count(10, 1e-6) == 1  # at least one neighbour of the class
 
 
 def test_class_neighbors_count_the_class_among_the_closest_rows():
