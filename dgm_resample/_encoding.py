@@ -55,7 +55,8 @@ class _Column:
     missing_span: Span | None = None  # binary indicator for NaN (numeric, binary)
     values: np.ndarray | None = None  # binary: (low, high); categorical: levels
     has_missing_level: bool = False  # categorical: last level stands for NaN
-    integer: bool = False
+    integer: bool = False  # whole numbers: decoded values are rounded
+    exact: np.dtype | None = None  # integer dtype seen in fit: values and bounds are exact
     boolean: bool = False
     bounds: tuple | None = None
 
@@ -274,8 +275,6 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.n_features_in_ = frame.shape[1]
         self.dtypes_ = list(frame.dtypes) if self.input_is_frame_ else None
         self.array_dtype_ = None if self.input_is_frame_ else np.asarray(X).dtype
-        if not self.input_is_frame_ and self.array_dtype_.kind in "US":
-            self.array_dtype_ = np.dtype(object)
 
     def _fit_categorical(self, name, series, missing, start):
         observed = pd.unique(series[~missing])
@@ -299,30 +298,33 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_numeric(self, name, series, missing, start):
         is_bool = pd.api.types.is_bool_dtype(series.dtype)
+        exact = _integer_dtype(series.dtype)
         if is_bool:
-            observed = series[~missing].to_numpy(dtype=bool)
             values = np.array([False, True], dtype=object)
+            integer = True
+        elif exact is not None:
+            # integer dtypes keep their exact values: float64 holds only 53 bits
+            values = np.unique(series[~missing].to_numpy(dtype=exact))
+            integer = True
         else:
-            observed = np.asarray(series[~missing].to_numpy(dtype=np.float64))
-            values = np.unique(observed)
-        integer = is_bool or bool(np.all(np.mod(observed.astype(np.float64), 1) == 0))
-        if is_bool or len(values) == 2:
-            kind, numeric_values = BINARY, None
-        else:
-            kind, numeric_values = NUMERIC, series.to_numpy(dtype=np.float64, na_value=np.nan)
+            values = np.unique(series[~missing].to_numpy(dtype=np.float64))
+            integer = bool(np.all(np.mod(values, 1) == 0))
+        kind = BINARY if is_bool or len(values) == 2 else NUMERIC
         column = _Column(
             name=name,
             kind=kind,
             span=Span(start, 1, kind),
             values=values if kind == BINARY else None,
             integer=integer,
+            exact=exact,
             boolean=is_bool,
-            bounds=(float(np.min(observed)), float(np.max(observed))) if not is_bool else None,
+            bounds=None if is_bool else (values[0].item(), values[-1].item()),
         )
         start += 1
         if missing.any():
             column.missing_span = Span(start, 1, BINARY)
             start += 1
+        numeric_values = _numeric_input(column, series, missing) if kind == NUMERIC else None
         return column, start, numeric_values
 
     def _make_scaler(self, n_rows):
@@ -353,18 +355,21 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             missing = _missing_mask(series)
             if column.missing_span is not None:
                 out[:, column.missing_span.start] = missing
+            elif column.kind != CATEGORICAL and missing.any():
+                raise ValueError(f"Column {column.name!r} has missing values not seen in fit.")
             if column.kind == CATEGORICAL:
                 self._encode_categorical(column, series, missing, out)
             elif column.kind == BINARY:
                 if column.boolean:
                     hits = series.astype("boolean").fillna(False).to_numpy(dtype=bool)
                 else:
-                    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-                    hits = ~missing & (values == column.values[1])
+                    hits = np.zeros(n, dtype=bool)
+                    present = series[~missing]
+                    exact = _integer_dtype(present.dtype) if column.exact is not None else None
+                    hits[~missing] = present.to_numpy(dtype=exact or np.float64) == column.values[1]
                 out[:, column.span.start] = hits
             else:
-                values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-                numeric_cols.append((column.span.start, values))
+                numeric_cols.append((column.span.start, _numeric_input(column, series, missing)))
         if numeric_cols:
             starts = [s for s, _ in numeric_cols]
             scaled = self.scaler_.transform(np.column_stack([v for _, v in numeric_cols]))
@@ -424,14 +429,17 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if column.kind == BINARY:
             hits = Z[:, span.start] > 0.5
             values = np.where(hits, column.values[1], column.values[0])
+        elif column.exact is not None:
+            low, high = column.bounds
+            offsets = _round_into(decoded_numeric[span.start], 0, high - low)
+            values = _add_offsets(offsets, low, signed=column.exact.kind == "i")
         else:
-            values = decoded_numeric[span.start]
-            values = np.clip(values, *column.bounds)
-            if column.integer:
-                values = np.round(values)
+            values = np.clip(decoded_numeric[span.start], *column.bounds)
+            values = np.round(values) if column.integer else values
         if column.missing_span is not None:
             missing = Z[:, column.missing_span.start] > 0.5
-            values = values.astype(object if values.dtype == object else np.float64)
+            # integers go through object (exact) rather than float64 (53 bits)
+            values = values.astype(np.float64 if values.dtype.kind == "f" else object)
             values[missing] = np.nan
         return values
 
@@ -445,13 +453,70 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 frame[name] = _cast_series(frame[name], dtype)
             return frame
         dtype = self.array_dtype_
-        if dtype.kind == "O":
+        if dtype.kind in "OUS":
             out = np.empty((n_rows, len(self.columns_)), dtype=object)
             for j in range(len(self.columns_)):
                 out[:, j] = data[j]
-            return out
-        stacked = np.column_stack([np.asarray(data[j], dtype=np.float64) for j in data])
-        return stacked.astype(dtype)
+            return out if dtype.kind == "O" else out.astype(dtype)
+        out = np.empty((n_rows, len(self.columns_)), dtype=dtype)
+        for j in range(len(self.columns_)):  # column by column: integers stay exact
+            out[:, j] = data[j]
+        return out
+
+
+def _integer_dtype(dtype):
+    """The NumPy integer dtype of an integer column (NumPy or nullable), else ``None``."""
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_integer_dtype(dtype):
+        return None
+    return np.dtype(getattr(dtype, "numpy_dtype", dtype))
+
+
+def _numeric_input(column, series, missing):
+    """Float values of a numeric column for the scaler (NaN where missing).
+
+    An integer column enters as its exact distance from the smallest value
+    seen in fit, computed in integers: near the ends of int64 / uint64 (or for
+    ids beyond 2**53) the values themselves have no exact float, their
+    distances from the minimum usually do.
+    """
+    exact = _integer_dtype(series.dtype) if column.exact is not None else None
+    if exact is None:
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return values - column.bounds[0] if column.exact is not None else values
+    out = np.full(len(series), np.nan)
+    low, high = column.bounds
+    present = series[~missing].to_numpy(dtype=exact)
+    wide = np.dtype(np.int64 if exact.kind == "i" else np.uint64)
+    # clip new values to the fitted range (the scaler would), then subtract in
+    # modular uint64 arithmetic, exact because 0 <= value - low < 2**64
+    present = np.clip(
+        present.astype(wide), max(low, np.iinfo(wide).min), min(high, np.iinfo(wide).max)
+    )
+    out[~missing] = (present.view(np.uint64) - np.uint64(low % 2**64)).astype(np.float64)
+    return out
+
+
+def _add_offsets(offsets, low, signed):
+    """``low + offsets`` for non-negative integer offsets, exactly, as int64 or uint64."""
+    total = offsets.astype(np.uint64) + np.uint64(low % 2**64)
+    return total.view(np.int64) if signed else total
+
+
+def _round_into(values, low, high):
+    """Round floats to integers inside ``[low, high]``, exactly.
+
+    ``low`` and ``high`` are Python ints; beyond 2**53 their float images are
+    inexact (and ``float(2**63 - 1)`` is 2**63, which wraps around when cast),
+    so the bounds are applied in the integer domain.
+    """
+    dtype = np.dtype(np.uint64 if high > np.iinfo(np.int64).max else np.int64)
+    values = np.round(np.asarray(values, dtype=np.float64))
+    top, bottom = values >= float(high), values <= float(low)
+    inside = ~(top | bottom)
+    out = np.empty(len(values), dtype=dtype)
+    out[inside] = values[inside].astype(dtype)  # strictly inside the bounds' float images
+    out[top], out[bottom] = high, low
+    return np.clip(out, low, high)
 
 
 def _cast_series(series, dtype):
