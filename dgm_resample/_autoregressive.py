@@ -8,6 +8,7 @@ from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseDGMOverSampler, LikelihoodMixin, _filter_docs, _shared_docs
+from ._constraints import Integer, LayerSizes
 from .nn.autoregressive import AutoregressiveModel
 
 
@@ -123,11 +124,11 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
 
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
-        "hidden_dims": [tuple, list],
+        "hidden_dims": [LayerSizes()],
         "sampling_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_components": [Integer(1)],
         "numeric_head": [StrOptions({"mixture", "bins"})],
-        "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_bins": [Integer(2)],
     }
 
     def __init__(

@@ -16,22 +16,24 @@ import pandas as pd
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_consistent_length
 
+from ._constraints import Integer
 from ._encoding import TabularEncoder, as_frame
 from ._filter import ClassNeighbors
 from ._training import (
     TrainConfig,
     fit_loop,
     make_generator,
-    preserved_global_rng,
     resolve_device,
     split_validation,
     torch_threads,
 )
+from .nn.rng import local_draws
 
 #: classes to over-sample need at least this many rows
 MIN_CLASS_ROWS = 2
@@ -139,15 +141,15 @@ class BaseDGMOverSampler(BaseOverSampler):
         "random_state": ["random_state"],
         "categorical_features": ["array-like", StrOptions({"auto"}), None],
         "conditioning": [StrOptions({"joint", "per_class"})],
-        "max_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_steps": [Integer(1)],
+        "batch_size": [Integer(1)],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(numbers.Real, 0, 0.5, closed="left"), None],
-        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "patience": [Integer(1), None],
         "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
-        "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_threads": [Integer(1), None],
         "verbose": ["verbose"],
-        "filter_neighbors": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "filter_neighbors": [Integer(1), None],
         "filter_min_share": [Interval(numbers.Real, 0, 1, closed="right")],
     }
 
@@ -210,7 +212,6 @@ class BaseDGMOverSampler(BaseOverSampler):
         self._set_feature_info(X, frame)
         if not isinstance(X, pd.DataFrame):
             X = np.asarray(X)
-            X = X.astype(object) if X.dtype.kind in "US" else X
         return X, y, binarize_y
 
     def _set_feature_info(self, X, frame):
@@ -249,7 +250,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         train_idx, valid_idx = split_validation(
             codes, self.validation_fraction, np.random.RandomState(seeds[0])
         )
-        with preserved_global_rng():
+        with local_draws():
             model = self._build_model(self.encoder_.spans_, n_classes, len(train_idx))
         model = model.initialize(make_generator(seeds[3], "cpu")).to(device)
         x = torch.as_tensor(Z, device=device)
@@ -371,14 +372,27 @@ class BaseDGMOverSampler(BaseOverSampler):
             candidates = self._draw_finite(model, label, size, device, generator)
             n_drawn += size
         if n_kept < n:
+            warnings.warn(
+                f"{type(self).__name__}: the neighbour filter accepted {n_accepted} of the "
+                f"{n_drawn} rows drawn for class {_label(label)} ({n_accepted / n_drawn:.1%}); "
+                f"the other {n - n_kept} of the {n} rows are the rejected rows with the most "
+                "real neighbours of that class. Lower filter_min_share or filter_neighbors, or "
+                "set filter_neighbors=None to keep every generated row.",
+                UserWarning,
+                stacklevel=4,
+            )
             best = np.argsort(-np.concatenate(counts), kind="stable")[: n - n_kept]
             kept.append(np.concatenate(rejected)[best])
         return np.concatenate(kept)
 
     def _append(self, X, y, parts):
-        """Original rows first, then the decoded synthetic rows of each class."""
+        """Original rows first, then the decoded synthetic rows of each class.
+
+        A DataFrame always comes back with a fresh ``RangeIndex``, as from the
+        imbalanced-learn samplers, whether or not rows were added.
+        """
         if not parts:
-            return X, y
+            return (X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else X), y
         synthetic = self.encoder_.inverse_transform(np.vstack([p[0] for p in parts]))
         y_new = np.concatenate([np.full(n, label, dtype=y.dtype) for _, label, n in parts])
         if isinstance(X, pd.DataFrame):
@@ -386,7 +400,7 @@ class BaseDGMOverSampler(BaseOverSampler):
             X_res = pd.concat([original, synthetic], ignore_index=True)
             X_res = X_res.astype(dict(zip(X.columns, X.dtypes)))
         else:
-            X_res = np.concatenate([X, synthetic.astype(X.dtype)], axis=0)
+            X_res = np.concatenate([X, synthetic], axis=0).astype(X.dtype, copy=False)
         return X_res, np.concatenate([y, y_new])
 
     def _sampling_device(self):
@@ -425,8 +439,13 @@ class BaseDGMOverSampler(BaseOverSampler):
         X_new : ndarray or DataFrame of shape (n_samples, n_features)
             The same container, columns and dtypes as the fitted ``X``.
         """
-        check_is_fitted(self, "models_")
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
+        _check_trained(self)
+        self._validate_params()
+        if (
+            not isinstance(n_samples, numbers.Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 0
+        ):
             raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
         if y not in self.models_:
             raise ValueError(
@@ -449,11 +468,20 @@ class BaseDGMOverSampler(BaseOverSampler):
         return tags
 
 
-def _has_trained_models(sampler):
-    """``score_samples`` exists once ``fit_resample`` has trained the models.
+def _check_trained(sampler):
+    """Raise ``NotFittedError`` unless ``fit_resample`` has trained the models.
 
-    (``fit`` only validates, as in imbalanced-learn, and trains nothing.)
+    ``fit`` only validates the input, as in imbalanced-learn, and trains nothing.
     """
+    if not hasattr(sampler, "models_"):
+        raise NotFittedError(
+            f"This {type(sampler).__name__} has no trained models yet: call "
+            "fit_resample(X, y) first (fit only checks the input, as in imbalanced-learn)."
+        )
+
+
+def _has_trained_models(sampler):
+    """``score_samples`` exists once ``fit_resample`` has trained the models."""
     if not hasattr(sampler, "models_"):
         raise AttributeError(
             f"{type(sampler).__name__}.score_samples is available after fit_resample."
@@ -491,7 +519,7 @@ class LikelihoodMixin:
         -------
         log_prob : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self, "models_")
+        _check_trained(self)
         if y is None:
             per_class = np.stack([self.score_samples(X, label) for label in self.models_])
             top = per_class.max(axis=0)

@@ -8,6 +8,7 @@ from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseDGMOverSampler, _shared_docs
+from ._constraints import Integer, LayerSizes
 from .nn.diffusion import TabularDiffusion
 
 
@@ -116,9 +117,9 @@ class DiffusionOverSampler(BaseDGMOverSampler):
 
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
-        "hidden_dims": [tuple, list],
-        "n_timesteps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_sampling_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "hidden_dims": [LayerSizes()],
+        "n_timesteps": [Integer(1)],
+        "n_sampling_steps": [Integer(1)],
         "guidance_scale": [Interval(numbers.Real, 0, None, closed="left")],
         "label_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "discrete_weight": [Interval(numbers.Real, 0, None, closed="left")],

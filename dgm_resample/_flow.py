@@ -8,6 +8,7 @@ from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseDGMOverSampler, LikelihoodMixin, _shared_docs
+from ._constraints import Integer, LayerSizes
 from .nn.flow import TRANSFORMS, ConditionalFlow
 
 
@@ -116,11 +117,11 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
 
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
-        "n_transforms": [Interval(numbers.Integral, 1, None, closed="left")],
-        "hidden_dims": [tuple, list],
+        "n_transforms": [Integer(1)],
+        "hidden_dims": [LayerSizes()],
         "sampling_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "transform_type": [StrOptions(set(TRANSFORMS))],
-        "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_bins": [Integer(2)],
     }
 
     def __init__(

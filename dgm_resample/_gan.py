@@ -8,6 +8,7 @@ from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseDGMOverSampler, _shared_docs
+from ._constraints import Integer, LayerSizes
 from .nn.gan import ConditionalWGAN
 
 
@@ -153,11 +154,11 @@ class GANOverSampler(BaseDGMOverSampler):
 
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
-        "noise_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "generator_dims": [tuple, list],
-        "critic_dims": [tuple, list],
-        "pac": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_critic": [Interval(numbers.Integral, 1, None, closed="left")],
+        "noise_dim": [Integer(1)],
+        "generator_dims": [LayerSizes()],
+        "critic_dims": [LayerSizes()],
+        "pac": [Integer(1)],
+        "n_critic": [Integer(1)],
         "gp_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "aux_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],

@@ -8,6 +8,7 @@ from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseDGMOverSampler, _shared_docs
+from ._constraints import Integer, LayerSizes
 from .nn.vae import ConditionalVAE
 
 
@@ -70,8 +71,8 @@ class VAEOverSampler(BaseDGMOverSampler):
 
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
-        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "hidden_dims": [tuple, list],
+        "latent_dim": [Integer(1)],
+        "hidden_dims": [LayerSizes()],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
     }
 

@@ -74,13 +74,15 @@ def test_filter_that_rejects_almost_everything_still_gives_exact_counts(cls):
     # both classes from one distribution: ten minority rows out of ten nearest is rare
     X, y = overlapping(shift=0.0)
     sampler = tiny(cls, filter_neighbors=10, filter_min_share=1.0)
-    X_res, y_res = sampler.fit_resample(X, y)
-    X_again, _ = tiny(cls, filter_neighbors=10, filter_min_share=1.0).fit_resample(X, y)
+    with pytest.warns(UserWarning, match="neighbour filter accepted"):
+        X_res, y_res = sampler.fit_resample(X, y)
+        X_again, _ = tiny(cls, filter_neighbors=10, filter_min_share=1.0).fit_resample(X, y)
     assert Counter(y_res.tolist())[1] == (y == 0).sum()
     assert np.isfinite(X_res).all()
     np.testing.assert_array_equal(X_res, X_again)
     # the shortfall is filled with the rejected rows closest to the rule
-    filled = own_counts(sampler, encoded_draws(sampler, 1, 200), 1, 10)
+    with pytest.warns(UserWarning, match="neighbour filter accepted"):
+        filled = own_counts(sampler, encoded_draws(sampler, 1, 200), 1, 10)
     plain = own_counts(
         sampler.set_params(filter_neighbors=None), encoded_draws(sampler, 1, 200), 1, 10
     )

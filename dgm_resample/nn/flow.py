@@ -50,6 +50,7 @@ from torch import nn, special
 from torch.nn import functional as F
 
 from .base import TabularModel
+from .rng import local_draws
 
 _LOG_2PI = math.log(2 * math.pi)
 #: dequantizer offsets lie in (-4, 4): a restricted cell has mass >= Phi(-4) under q's normal
@@ -398,3 +399,8 @@ class ConditionalFlow(TabularModel):
         if self.const_x.numel():
             out[:, self.const_x] = 1.0
         return out
+
+    def __repr__(self):
+        # zuko's autoregressive transforms draw random numbers in their repr
+        with local_draws():
+            return super().__repr__()
