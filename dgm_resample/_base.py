@@ -19,7 +19,6 @@ from imblearn.utils import check_target_type
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length
 
 from ._constraints import Integer
@@ -39,74 +38,7 @@ from .nn.rng import local_draws
 MIN_CLASS_ROWS = 2
 #: tries to replace non-finite generated rows before giving up
 MAX_RESAMPLE_TRIES = 10
-#: the neighbour filter draws at most this many times the requested rows; what
-#: is still missing then is filled with the rejected rows that have most
-#: neighbours of their class
-MAX_FILTER_DRAWS = 20
 _SEED_MAX = np.iinfo(np.int32).max
-
-
-def _filter_docs(default=None, why=""):
-    """Docstring of the neighbour-filter parameters with a family's default."""
-    return f"""filter_neighbors : int or None, default={default}
-        Neighbour filter on generated rows: a new row of class c is kept when at
-        least ``filter_min_share`` of its ``filter_neighbors`` nearest real
-        training rows (all classes, in the encoded space) are of class c;
-        rejected rows are redrawn, so the counts stay exact (after drawing 20
-        times the requested rows, any shortfall is filled with the rejected
-        rows that have the most neighbours of class c). ``None`` keeps every
-        generated row. May be changed with ``set_params`` after fitting.{why}
-    filter_min_share : float in (0, 1], default=0.2
-        Share of the ``filter_neighbors`` nearest real rows that must be of the
-        generated row's class, rounded up to whole rows (2 of 10, 1 of 5)."""
-
-
-#: docstring pieces every sampler shares (filled in with ``imblearn.utils.Substitution``)
-_shared_docs = {
-    "filter_parameters": _filter_docs(),
-    "parameters_head": """sampling_strategy : float, str, dict or callable, default='auto'
-        Which classes to over-sample and to how many rows, with imbalanced-learn's
-        semantics (see :class:`~imblearn.over_sampling.SMOTE`).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the encoder, the validation split, training and sampling. The same
-        value gives bit-identical output on CPU. ``None`` uses fresh OS entropy;
-        global random states are never read or changed.
-    categorical_features : "auto", array-like or None, default="auto"
-        Categorical columns: "auto" takes pandas category / object / string
-        columns; or names, indices or a boolean mask as in SMOTENC.
-    conditioning : {"joint", "per_class"}, default="joint"
-        One model for all classes conditioned on the label, or one model per
-        over-sampled class trained on that class's rows only.""",
-    "batch_parameters": """batch_size : int, default=256
-        Minibatch size; rows are drawn class-balanced with replacement.
-    learning_rate : float, default=1e-3
-        Adam learning rate.""",
-    "runtime_parameters": """device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-        Where to train and sample. A fitted sampler is stored on the CPU.
-    n_threads : int or None, default=None
-        Torch intra-op threads during fit and sampling; ``None`` keeps the
-        current setting.
-    verbose : int, default=0
-        Show a progress bar while training.""",
-    "fitted_attributes": """sampling_strategy_ : dict
-        Number of rows generated per class.
-    classes_ : ndarray
-        Class labels seen in fit.
-    encoder_ : TabularEncoder
-        The fitted table encoding (spans in ``encoder_.spans_``).
-    models_ : dict
-        Trained model per over-sampled class (the same model for every class
-        when ``conditioning="joint"``), stored on the CPU.
-    neighbors_ : ClassNeighbors
-        Nearest-neighbour index over the encoded training rows and their
-        classes, read by the neighbour filter (``filter_neighbors``).""",
-    "history_attribute": """history_ : list of dict
-        Per-epoch training records (epoch, step, train_loss, valid_loss, time;
-        and class with ``conditioning="per_class"``).""",
-    "input_attributes": """n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined when X is a DataFrame with string column names.""",
-}
 
 
 def _label(label):
@@ -346,44 +278,26 @@ class BaseDGMOverSampler(BaseOverSampler):
         )
 
     def _filter_rows(self, model, label, out, device, generator):
-        """Keep the rows of ``out`` with enough real neighbours of class ``label``.
-
-        Rejected rows are replaced by new draws, sized by the acceptance rate so
-        far, until ``MAX_FILTER_DRAWS`` times the requested rows were drawn;
-        kept rows stay in draw order.
-        """
-        n, code = len(out), int(np.searchsorted(self.classes_, label))
-        need = self.neighbors_.required_count(self.filter_neighbors, self.filter_min_share)
-        kept, rejected, counts = [], [], []
-        candidates, n_drawn, n_accepted, n_kept = out, n, 0, 0
-        while True:
-            own = self.neighbors_.own_class_counts(candidates, code, self.filter_neighbors)
-            ok = own >= need
-            n_accepted += int(ok.sum())
-            kept.append(candidates[ok][: n - n_kept])
-            n_kept += len(kept[-1])
-            rejected.append(candidates[~ok])
-            counts.append(own[~ok])
-            budget = MAX_FILTER_DRAWS * n - n_drawn
-            if n_kept == n or budget <= 0:
-                break
-            rate = max(n_accepted / n_drawn, 0.1)
-            size = min(int(np.ceil(1.5 * (n - n_kept) / rate)), budget)
-            candidates = self._draw_finite(model, label, size, device, generator)
-            n_drawn += size
-        if n_kept < n:
+        """Keep the rows of ``out`` with enough real neighbours of class ``label``."""
+        code = int(np.searchsorted(self.classes_, label))
+        kept, n_accepted, n_drawn = self.neighbors_.filter(
+            out,
+            code,
+            lambda size: self._draw_finite(model, label, size, device, generator),
+            self.filter_neighbors,
+            self.filter_min_share,
+        )
+        if n_accepted < len(out):
             warnings.warn(
                 f"{type(self).__name__}: the neighbour filter accepted {n_accepted} of the "
                 f"{n_drawn} rows drawn for class {_label(label)} ({n_accepted / n_drawn:.1%}); "
-                f"the other {n - n_kept} of the {n} rows are the rejected rows with the most "
-                "real neighbours of that class. Lower filter_min_share or filter_neighbors, or "
-                "set filter_neighbors=None to keep every generated row.",
+                f"the other {len(out) - n_accepted} of the {len(out)} rows are the rejected "
+                "rows with the most real neighbours of that class. Lower filter_min_share or "
+                "filter_neighbors, or set filter_neighbors=None to keep every generated row.",
                 UserWarning,
                 stacklevel=4,
             )
-            best = np.argsort(-np.concatenate(counts), kind="stable")[: n - n_kept]
-            kept.append(np.concatenate(rejected)[best])
-        return np.concatenate(kept)
+        return kept
 
     def _append(self, X, y, parts):
         """Original rows first, then the decoded synthetic rows of each class.
@@ -478,68 +392,3 @@ def _check_trained(sampler):
             f"This {type(sampler).__name__} has no trained models yet: call "
             "fit_resample(X, y) first (fit only checks the input, as in imbalanced-learn)."
         )
-
-
-def _has_trained_models(sampler):
-    """``score_samples`` exists once ``fit_resample`` has trained the models."""
-    if not hasattr(sampler, "models_"):
-        raise AttributeError(
-            f"{type(sampler).__name__}.score_samples is available after fit_resample."
-        )
-    return True
-
-
-class LikelihoodMixin:
-    """``score_samples`` for samplers whose model has an exact ``log_prob``."""
-
-    #: rows scored per forward pass
-    _score_batch_size = 4096
-
-    @available_if(_has_trained_models)
-    def score_samples(self, X, y=None):
-        """Log-likelihood log p(x | y) of each row under the fitted model.
-
-        The density is measured in the encoded space of ``encoder_`` (numeric
-        columns after the quantile-normal transform, categorical columns one-hot,
-        missing indicators as binary columns); see the sampler's notes for how
-        discrete columns enter it. Values are comparable between rows and
-        classes of one fitted sampler, not across differently encoded tables.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Rows with the schema seen in fit.
-        y : array-like of shape (n_samples,), label or None, default=None
-            Class of each row (a single label applies to all rows); each class
-            must have a fitted model. ``None`` scores the mixture of the
-            classes that have a model under a uniform class prior:
-            log(mean_c p(x | c)).
-
-        Returns
-        -------
-        log_prob : ndarray of shape (n_samples,)
-        """
-        _check_trained(self)
-        if y is None:
-            per_class = np.stack([self.score_samples(X, label) for label in self.models_])
-            top = per_class.max(axis=0)
-            return top + np.log(np.exp(per_class - top).mean(axis=0))
-        Z = self.encoder_.transform(X)
-        labels = np.asarray(y, dtype=object)
-        if labels.ndim == 0:
-            labels = np.full(len(Z), y, dtype=object)
-        check_consistent_length(Z, labels)
-        unknown = set(labels.tolist()) - set(self.models_)
-        if unknown:
-            raise ValueError(f"No fitted model for class(es) {sorted(map(str, unknown))}.")
-        out = np.empty(len(Z), dtype=np.float64)
-        with torch_threads(self.n_threads), torch.no_grad():
-            for label in set(labels.tolist()):
-                rows = np.flatnonzero(labels == label)
-                model = self.models_[label].eval()
-                for start in range(0, len(rows), self._score_batch_size):
-                    chunk = rows[start : start + self._score_batch_size]
-                    x = torch.as_tensor(Z[chunk])
-                    cond = self._condition(label, len(chunk), "cpu")
-                    out[chunk] = model.log_prob(x, cond).double().numpy()
-        return out

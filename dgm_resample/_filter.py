@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+#: the filter draws at most this many times the requested rows; what is still
+#: missing then is filled with the rejected rows that have most neighbours of
+#: their class
+MAX_FILTER_DRAWS = 20
+
 
 class ClassNeighbors:
     """Nearest real training rows of generated rows, with their classes.
@@ -42,3 +47,57 @@ class ClassNeighbors:
         ``min_share`` of the neighbours actually asked, rounded up, and at least one.
         """
         return max(1, int(np.ceil(min_share * self._k(n_neighbors) - 1e-9)))
+
+    def filter(self, rows, code, draw, n_neighbors, min_share):
+        """Keep the rows with enough real neighbours of class ``code``; redraw the others.
+
+        Rejected rows are replaced by new rows from ``draw(size)``, in rounds
+        sized by the acceptance rate so far, until ``MAX_FILTER_DRAWS`` times
+        the requested rows were drawn; kept rows stay in draw order. What is
+        still missing then is filled with the rejected rows that have the most
+        neighbours of class ``code``, so exactly ``len(rows)`` rows come back.
+
+        Parameters
+        ----------
+        rows : ndarray of shape (n, n_encoded)
+            First draw of encoded rows of class ``code``.
+        code : int
+            Class index of the rows.
+        draw : callable
+            ``draw(size)`` returns ``size`` new encoded rows of the class.
+        n_neighbors : int
+            Neighbours that judge each row.
+        min_share : float in (0, 1]
+            Share of them that must be of class ``code`` (see :meth:`required_count`).
+
+        Returns
+        -------
+        kept : ndarray of shape (n, n_encoded)
+        n_accepted : int
+            Rows that met the rule, among all drawn (fewer than ``n``: some were filled in).
+        n_drawn : int
+            Rows drawn in all.
+        """
+        n = len(rows)
+        need = self.required_count(n_neighbors, min_share)
+        kept, rejected, counts = [], [], []
+        candidates, n_drawn, n_accepted, n_kept = rows, n, 0, 0
+        while True:
+            own = self.own_class_counts(candidates, code, n_neighbors)
+            ok = own >= need
+            n_accepted += int(ok.sum())
+            kept.append(candidates[ok][: n - n_kept])
+            n_kept += len(kept[-1])
+            rejected.append(candidates[~ok])
+            counts.append(own[~ok])
+            budget = MAX_FILTER_DRAWS * n - n_drawn
+            if n_kept == n or budget <= 0:
+                break
+            rate = max(n_accepted / n_drawn, 0.1)
+            size = min(int(np.ceil(1.5 * (n - n_kept) / rate)), budget)
+            candidates = draw(size)
+            n_drawn += size
+        if n_kept < n:
+            best = np.argsort(-np.concatenate(counts), kind="stable")[: n - n_kept]
+            kept.append(np.concatenate(rejected)[best])
+        return np.concatenate(kept), n_accepted, n_drawn

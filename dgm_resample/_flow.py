@@ -7,8 +7,10 @@ import numbers
 from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseDGMOverSampler, LikelihoodMixin, _shared_docs
+from ._base import BaseDGMOverSampler
 from ._constraints import Integer, LayerSizes
+from ._docstrings import _shared_docs
+from ._likelihood import LikelihoodMixin
 from .nn.flow import TRANSFORMS, ConditionalFlow
 
 

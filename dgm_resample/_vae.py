@@ -7,8 +7,9 @@ import numbers
 from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseDGMOverSampler, _shared_docs
+from ._base import BaseDGMOverSampler
 from ._constraints import Integer, LayerSizes
+from ._docstrings import _shared_docs
 from .nn.vae import ConditionalVAE
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 from _helpers import SAMPLERS, tiny, with_variants
 
-from dgm_resample._base import LikelihoodMixin
+from dgm_resample._likelihood import LikelihoodMixin
 
 LIKELIHOOD_SAMPLERS = [cls for cls in SAMPLERS if issubclass(cls, LikelihoodMixin)]
 
