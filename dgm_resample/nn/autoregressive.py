@@ -15,7 +15,7 @@ from torch import nn, special
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import gumbel_noise, sample_one_hot
+from .layers import SpanLayout, gumbel_noise, sample_one_hot
 
 _LOG_2PI = math.log(2 * math.pi)
 _KIND_RANK = {"binary": 0, "categorical": 1, "numeric": 2}
@@ -111,75 +111,26 @@ class AutoregressiveModel(TabularModel):
             raise ValueError(f"numeric_head must be 'mixture' or 'bins', got {numeric_head!r}")
         self.temperature = float(temperature)
         self.numeric_head, self.n_bins = numeric_head, int(n_bins)
-        self.spans = tuple(spans)
-        self.n_encoded = max((s.stop for s in self.spans), default=0)
-        self.n_components, self.min_log_scale, self.clamp = n_components, min_log_scale, clamp
         self.hidden_dims = tuple(hidden_dims)
-        self.order = span_order(self.spans)
-        n_spans = len(self.spans)
+        # network outputs: numeric heads first, then binary logits, then categorical blocks
+        num_width = 3 * n_components if numeric_head == "mixture" else self.n_bins
+        self.layout = layout = SpanLayout(
+            spans, numeric_size=num_width, categorical_size=lambda w: w
+        )
+        self.n_encoded, self.n_out = layout.n_encoded, layout.n_out
+        self.n_components, self.min_log_scale, self.clamp = n_components, min_log_scale, clamp
+        self.order = span_order(layout.spans)
+        n_spans = len(layout.spans)
         degree = [0] * n_spans  # 1-based position of each span in the order
         for position, index in enumerate(self.order):
             degree[index] = position + 1
-
-        # input degrees, output layout and degrees
         in_degree = torch.zeros(self.n_encoded, dtype=torch.long)
-        self._out_slices, width = [None] * n_spans, 0
-        numeric, binary, categorical = [], [], {}
-        for i, s in enumerate(self.spans):
+        out_deg = torch.zeros(self.n_out, dtype=torch.long)
+        for i, s in enumerate(layout.spans):
             in_degree[s.start : s.stop] = degree[i]
-        num_width = 3 * n_components if numeric_head == "mixture" else self.n_bins
-        for i, s in enumerate(self.spans):  # numeric params first, then binary, then blocks
-            if s.kind == "numeric":
-                self._out_slices[i] = (width, width + num_width)
-                numeric.append((s.start, width))
-                width += num_width
-        for i, s in enumerate(self.spans):
-            if s.kind == "binary":
-                self._out_slices[i] = (width, width + 1)
-                binary.append((s.start, width))
-                width += 1
-        for i, s in enumerate(self.spans):
-            if s.kind == "categorical":
-                self._out_slices[i] = (width, width + s.width)
-                categorical.setdefault(s.width, []).append((s.start, width))
-                width += s.width
-        self.n_out = width
-        out_deg = torch.zeros(width, dtype=torch.long)
-        for i in range(n_spans):
-            lo, hi = self._out_slices[i]
+            lo, hi = layout.span_slices[i]
             out_deg[lo:hi] = degree[i]
-
-        # index buffers: encoded columns and their output parameters, per kind
         k = n_components
-        self.register_buffer(
-            "num_x", torch.tensor([a for a, _ in numeric], dtype=torch.long), persistent=False
-        )
-        self.register_buffer(
-            "num_out",
-            torch.tensor(
-                [list(range(o, o + num_width)) for _, o in numeric], dtype=torch.long
-            ).reshape(len(numeric), num_width),
-            persistent=False,
-        )
-        self.register_buffer(
-            "bin_x", torch.tensor([a for a, _ in binary], dtype=torch.long), persistent=False
-        )
-        self.register_buffer(
-            "bin_out", torch.tensor([o for _, o in binary], dtype=torch.long), persistent=False
-        )
-        self.cat_widths = tuple(sorted(categorical))
-        for w in self.cat_widths:
-            starts = categorical[w]
-            self.register_buffer(
-                f"cat_x_{w}",
-                torch.tensor([list(range(a, a + w)) for a, _ in starts], dtype=torch.long),
-                persistent=False,
-            )
-            self.register_buffer(
-                f"cat_out_{w}",
-                torch.tensor([list(range(o, o + w)) for _, o in starts], dtype=torch.long),
-                persistent=False,
-            )
         # fixed spread of the initial component means (a buffer, not learned)
         self.register_buffer(
             "mean_offset",
@@ -199,9 +150,9 @@ class AutoregressiveModel(TabularModel):
             prev_deg = deg
         self.hidden = nn.ModuleList(layers)
         self.hidden_labels = nn.ModuleList(embeddings)
-        self.output = MaskedLinear(len(prev_deg), width, out_deg[:, None] > prev_deg[None, :])
-        self.skip = MaskedLinear(self.n_encoded, width, out_deg[:, None] > in_degree[None, :])
-        self.output_label = nn.Embedding(n_classes, width)
+        self.output = MaskedLinear(len(prev_deg), self.n_out, out_deg[:, None] > prev_deg[None, :])
+        self.skip = MaskedLinear(self.n_encoded, self.n_out, out_deg[:, None] > in_degree[None, :])
+        self.output_label = nn.Embedding(n_classes, self.n_out)
         self.activation = nn.SiLU()
 
     # ----------------------------------------------------------- network
@@ -229,31 +180,31 @@ class AutoregressiveModel(TabularModel):
         """
         self.output.bias.zero_()
         self.skip.bias.zero_()
-        k = self.n_components
+        k, layout = self.n_components, self.layout
         for label in range(self.output_label.num_embeddings):
             rows = x[cond == label]
             if not len(rows):
                 continue
             vector, n = self.output_label.weight[label], len(rows)
-            if self.bin_x.numel():
-                p = (rows[:, self.bin_x].sum(0) + 0.5) / (n + 1.0)
-                vector[self.bin_out] = torch.log(p) - torch.log1p(-p)
-            for w in self.cat_widths:
-                counts = rows[:, getattr(self, f"cat_x_{w}")].sum(0)
+            if layout.binary_idx.numel():
+                p = (rows[:, layout.binary_idx].sum(0) + 0.5) / (n + 1.0)
+                vector[layout.binary_out] = torch.log(p) - torch.log1p(-p)
+            for w, columns, outputs in layout.categorical_packed():
+                counts = rows[:, columns].sum(0)
                 p = (counts + 0.5) / (n + 0.5 * w)
-                vector[getattr(self, f"cat_out_{w}")] = torch.log(p)
-            if self.num_x.numel() and self.numeric_head == "bins":
-                bins = self._bin_index(rows[:, self.num_x])
+                vector[outputs] = torch.log(p)
+            if layout.n_numeric and self.numeric_head == "bins":
+                bins = self._bin_index(rows[:, layout.numeric_idx])
                 counts = F.one_hot(bins, self.n_bins).sum(0).to(vector.dtype)
-                vector[self.num_out] = torch.log((counts + 0.5) / (n + 0.5 * self.n_bins))
-            elif self.num_x.numel():
-                values = rows[:, self.num_x].clamp(-self.clamp, self.clamp)
+                vector[layout.numeric_out] = torch.log((counts + 0.5) / (n + 0.5 * self.n_bins))
+            elif layout.n_numeric:
+                values = rows[:, layout.numeric_idx].clamp(-self.clamp, self.clamp)
                 mean = values.mean(0)
                 std = values.std(0, unbiased=False).clamp(min=math.exp(self.min_log_scale + 1))
                 means = mean[:, None] + self.mean_offset * (std[:, None] - 1.0)
                 log_scales = torch.log(std / 2.0 if k > 1 else std)[:, None].expand(-1, k)
                 params = torch.cat([torch.zeros_like(means), means, log_scales], dim=1)
-                vector[self.num_out] = params
+                vector[layout.numeric_out] = params
         return self
 
     def forward(self, x, cond):
@@ -266,8 +217,7 @@ class AutoregressiveModel(TabularModel):
 
     def span_outputs(self, index):
         """Columns of :meth:`forward`'s output holding the parameters of span ``index``."""
-        lo, hi = self._out_slices[index]
-        return slice(lo, hi)
+        return slice(*self.layout.span_slices[index])
 
     def _mixture(self, params):
         """Split numeric parameters ``(..., 3K)`` into log-weights, means, log-scales."""
@@ -313,18 +263,18 @@ class AutoregressiveModel(TabularModel):
         Numeric spans enter as densities (quantile-normal space), binary and
         categorical spans as probabilities.
         """
-        out = self(x, cond)
+        out, layout = self(x, cond), self.layout
         total = out.new_zeros(out.shape[0])
-        if self.num_x.numel():
-            log_p = self._numeric_log_density(out[:, self.num_out], x[:, self.num_x])
+        if layout.n_numeric:
+            log_p = self._numeric_log_density(out[:, layout.numeric_out], x[:, layout.numeric_idx])
             total = total + log_p.sum(-1)
-        if self.bin_x.numel():
+        if layout.binary_idx.numel():
             total = total - F.binary_cross_entropy_with_logits(
-                out[:, self.bin_out], x[:, self.bin_x], reduction="none"
+                out[:, layout.binary_out], x[:, layout.binary_idx], reduction="none"
             ).sum(-1)
-        for w in self.cat_widths:
-            log_p = F.log_softmax(out[:, getattr(self, f"cat_out_{w}")], dim=-1)
-            total = total + (log_p * x[:, getattr(self, f"cat_x_{w}")]).sum(dim=(-1, -2))
+        for _, columns, outputs in layout.categorical_packed():
+            log_p = F.log_softmax(out[:, outputs], dim=-1)
+            total = total + (log_p * x[:, columns]).sum(dim=(-1, -2))
         return total
 
     def loss(self, x, cond, generator=None):
@@ -345,7 +295,7 @@ class AutoregressiveModel(TabularModel):
         device = self.output.weight.device
         x = torch.zeros((n, self.n_encoded), device=device)
         for index in self.order:
-            span = self.spans[index]
+            span = self.layout.spans[index]
             params = self(x, cond)[:, self.span_outputs(index)]
             if span.kind == "numeric":
                 value = self._sample_numeric(params, generator)

@@ -112,22 +112,20 @@ class TabularDiffusion(TabularModel):
     ):
         super().__init__()
         self.eta = float(eta)
-        self.layout = layout = SpanLayout(spans)
+        # one discrete variable per binary and categorical span (binaries first, then
+        # categorical spans by width group): its index in the mask is its packed entry
+        self.layout = layout = SpanLayout(
+            spans, numeric_size=0, categorical_size=lambda w: 1, by_width=True
+        )
         self.n_classes = n_classes
         self.n_timesteps, self.n_sampling_steps = int(n_timesteps), int(n_sampling_steps)
         self.guidance_scale, self.label_dropout = float(guidance_scale), float(label_dropout)
         self.discrete_weight, self.ema_decay = float(discrete_weight), float(ema_decay)
-        # discrete variables: binaries first, then categorical spans by width group
-        n_binary = layout.binary_idx.numel()
-        cols, col_var, n_vars = [layout.binary_idx], [torch.arange(n_binary)], n_binary
-        self.register_buffer("binary_var", torch.arange(n_binary), persistent=False)
-        for w, idx in layout.categorical():
-            span_var = torch.arange(n_vars, n_vars + idx.shape[0])
-            self.register_buffer(f"cat_var_{w}", span_var, persistent=False)
+        cols, col_var = [layout.binary_idx], [layout.binary_out]
+        for w, idx, var in layout.categorical_packed():
             cols.append(idx.reshape(-1))
-            col_var.append(span_var.repeat_interleave(w))
-            n_vars += idx.shape[0]
-        self.n_vars = n_vars
+            col_var.append(var.expand(-1, w).reshape(-1))
+        self.n_vars = n_vars = layout.n_out
         self.register_buffer("discrete_cols", torch.cat(cols).long(), persistent=False)
         self.register_buffer("col_var", torch.cat(col_var).long(), persistent=False)
         self.register_buffer("alpha_bar", cosine_alpha_bar(self.n_timesteps), persistent=False)
@@ -193,10 +191,10 @@ class TabularDiffusion(TabularModel):
         if layout.binary_idx.numel():
             idx = layout.binary_idx
             ce = F.binary_cross_entropy_with_logits(out[:, idx], x[:, idx], reduction="none")
-            discrete = discrete + (ce * masked[:, self.binary_var]).sum(-1)
-        for w, idx in layout.categorical():
+            discrete = discrete + (ce * masked[:, layout.binary_out]).sum(-1)
+        for _, idx, var in layout.categorical_packed():
             ce = -(F.log_softmax(out[:, idx], dim=-1) * x[:, idx]).sum(-1)
-            discrete = discrete + (ce * masked[:, getattr(self, f"cat_var_{w}")]).sum(-1)
+            discrete = discrete + (ce * masked[:, var[:, 0]]).sum(-1)
         return (total + self.discrete_weight * discrete).mean()
 
     def loss(self, x, cond, generator=None):

@@ -39,42 +39,85 @@ class MLP(nn.Sequential):
         super().__init__(*layers)
 
 
-def kind_indices(spans, kind):
-    """Encoded column indices of all width-1 spans of ``kind``."""
-    return torch.tensor([s.start for s in spans if s.kind == kind], dtype=torch.long)
-
-
-def categorical_groups(spans):
-    """Categorical spans grouped by width: ``{width: LongTensor (n_spans, width)}``."""
-    groups = {}
-    for s in spans:
-        if s.kind == "categorical":
-            groups.setdefault(s.width, []).append(list(range(s.start, s.stop)))
-    return {w: torch.tensor(idx, dtype=torch.long) for w, idx in groups.items()}
+def _index(rows, width=None):
+    """A long tensor of ``rows`` (a list of ints, or of ``width``-long lists)."""
+    tensor = torch.tensor(rows, dtype=torch.long)
+    return tensor if width is None else tensor.reshape(len(rows), width)
 
 
 class SpanLayout(nn.Module):
     """Index buffers that let heads treat all spans of one kind at once.
 
-    Categorical spans of equal width are gathered into one ``(batch, n, width)``
-    tensor, so the cost does not grow with a Python loop over columns.
+    Encoded columns: ``numeric_idx`` and ``binary_idx`` (one column per span)
+    and, for each width ``w`` of categorical spans, an ``(n_spans, w)`` index of
+    their one-hot columns (:meth:`categorical`), so the cost does not grow with a
+    Python loop over columns.
+
+    With ``numeric_size`` and ``categorical_size``, it also lays out a packed
+    vector (a network's outputs, a flow's coordinates) in which every span owns
+    consecutive entries: ``numeric_size`` per numeric span, one per binary span
+    and ``categorical_size(w)`` per categorical span of width ``w``; numeric
+    spans first, then binary ones, then categorical ones (in span order, or
+    grouped by width with ``by_width``). Its indices are ``numeric_out``
+    ``(n_numeric, numeric_size)``, ``binary_out`` ``(n_binary,)``, the third item
+    of :meth:`categorical_packed`, and ``span_slices[i]``, the ``(start, stop)``
+    of span ``i``; ``n_out`` is its length.
     """
 
-    def __init__(self, spans):
+    def __init__(self, spans, numeric_size=None, categorical_size=None, by_width=False):
         super().__init__()
         self.spans = tuple(spans)
-        self.n_encoded = max((s.stop for s in spans), default=0)
-        self.register_buffer("numeric_idx", kind_indices(spans, "numeric"), persistent=False)
-        self.register_buffer("binary_idx", kind_indices(spans, "binary"), persistent=False)
-        groups = categorical_groups(spans)
+        self.n_encoded = max((s.stop for s in self.spans), default=0)
+        kinds = {"numeric": [], "binary": [], "categorical": []}
+        groups = {}
+        for i, s in enumerate(self.spans):
+            kinds[s.kind].append(i)
+            if s.kind == "categorical":
+                groups.setdefault(s.width, []).append(i)
         self.widths = tuple(sorted(groups))
+        self._buffer("numeric_idx", _index([self.spans[i].start for i in kinds["numeric"]]))
+        self._buffer("binary_idx", _index([self.spans[i].start for i in kinds["binary"]]))
         for w in self.widths:
-            self.register_buffer(f"cat_idx_{w}", groups[w], persistent=False)
+            columns = [list(range(self.spans[i].start, self.spans[i].stop)) for i in groups[w]]
+            self._buffer(f"cat_idx_{w}", _index(columns, w))
+        self.span_slices = None
+        if numeric_size is None:
+            return
+
+        def size(span):
+            if span.kind == "categorical":
+                return categorical_size(span.width)
+            return numeric_size if span.kind == "numeric" else 1
+
+        categorical = (
+            [i for w in self.widths for i in groups[w]] if by_width else kinds["categorical"]
+        )
+        slices, offset = [None] * len(self.spans), 0
+        for i in kinds["numeric"] + kinds["binary"] + categorical:
+            slices[i] = (offset, offset + size(self.spans[i]))
+            offset = slices[i][1]
+        self.span_slices, self.n_out = tuple(slices), offset
+
+        def entries(indices, width):
+            return _index([list(range(*slices[i])) for i in indices], width)
+
+        self._buffer("numeric_out", entries(kinds["numeric"], numeric_size))
+        self._buffer("binary_out", _index([slices[i][0] for i in kinds["binary"]]))
+        for w in self.widths:
+            self._buffer(f"cat_out_{w}", entries(groups[w], categorical_size(w)))
+
+    def _buffer(self, name, tensor):
+        self.register_buffer(name, tensor, persistent=False)
 
     def categorical(self):
         """Yield ``(width, index tensor of shape (n_spans, width))`` per width group."""
         for w in self.widths:
             yield w, getattr(self, f"cat_idx_{w}")
+
+    def categorical_packed(self):
+        """Yield ``(width, encoded columns, packed entries)`` per width group."""
+        for w, columns in self.categorical():
+            yield w, columns, getattr(self, f"cat_out_{w}")
 
     @property
     def n_numeric(self):
