@@ -15,9 +15,8 @@ from torch import nn, special
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import SpanLayout, gumbel_noise, sample_one_hot
+from .layers import LOG_2PI, SpanLayout, sample_bernoulli, sample_index, sample_one_hot
 
-_LOG_2PI = math.log(2 * math.pi)
 _KIND_RANK = {"binary": 0, "categorical": 1, "numeric": 2}
 _U_EPS = 1e-7  # the quantile encoding's own bound: norm.ppf(1e-7) = -5.2
 
@@ -235,18 +234,17 @@ class AutoregressiveModel(TabularModel):
         if self.numeric_head == "bins":
             log_w = F.log_softmax(params, dim=-1)
             chosen = log_w.gather(-1, self._bin_index(value).unsqueeze(-1)).squeeze(-1)
-            return chosen + math.log(self.n_bins) - 0.5 * value.pow(2) - 0.5 * _LOG_2PI
+            return chosen + math.log(self.n_bins) - 0.5 * value.pow(2) - 0.5 * LOG_2PI
         log_w, means, log_scales = self._mixture(params)
         z = (value.unsqueeze(-1) - means) * torch.exp(-log_scales)
-        log_n = -0.5 * z.pow(2) - log_scales - 0.5 * _LOG_2PI
+        log_n = -0.5 * z.pow(2) - log_scales - 0.5 * LOG_2PI
         return torch.logsumexp(log_w + log_n, dim=-1)
 
     def _sample_numeric(self, params, generator):
         """One tempered draw per row from a numeric span's head ``params (n, width)``."""
         n, device, t = params.shape[0], params.device, self.temperature
         if self.numeric_head == "bins":
-            logits = F.log_softmax(params, dim=-1) / t
-            choice = (logits + gumbel_noise(logits.shape, generator, device)).argmax(-1)
+            choice = sample_index(F.log_softmax(params, dim=-1) / t, generator)
             u = torch.rand((n,), generator=generator, device=device)
             u = ((choice.to(u.dtype) + u) / self.n_bins).clamp(_U_EPS, 1 - _U_EPS)
             return special.ndtri(u)
@@ -301,8 +299,7 @@ class AutoregressiveModel(TabularModel):
                 value = self._sample_numeric(params, generator)
                 x[:, span.start] = value.clamp(-self.clamp, self.clamp)
             elif span.kind == "binary":
-                u = torch.rand((n,), generator=generator, device=device)
-                x[:, span.start] = (u < torch.sigmoid(params[:, 0])).to(x.dtype)
+                x[:, span.start] = sample_bernoulli(params[:, 0], generator)
             else:
                 x[:, span.start : span.stop] = sample_one_hot(params, generator)
         return x

@@ -20,7 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import MLP, SpanLayout, gumbel_noise
+from .layers import MLP, SpanLayout, sample_bernoulli, sample_one_hot
 
 #: numeric predictions of x0 are clipped to this range (normalized space)
 X0_CLIP = 6.0
@@ -263,15 +263,11 @@ class TabularDiffusion(TabularModel):
 
     def _draw_discrete(self, out, n, generator):
         """A full draw of every discrete variable from the predicted logits."""
-        layout, device = self.layout, out.device
-        draw = torch.zeros_like(out)
+        layout, draw = self.layout, torch.zeros_like(out)
         if layout.binary_idx.numel():
             idx = layout.binary_idx
-            u = torch.rand((n, idx.numel()), generator=generator, device=device)
-            logits = torch.nan_to_num(out[:, idx])
-            draw[:, idx] = (u < torch.sigmoid(logits)).to(out.dtype)
-        for w, idx in layout.categorical():
+            draw[:, idx] = sample_bernoulli(torch.nan_to_num(out[:, idx]), generator)
+        for _, idx in layout.categorical():
             logits = torch.nan_to_num(out[:, idx], nan=0.0, posinf=50.0, neginf=-50.0)
-            choice = (logits + gumbel_noise(logits.shape, generator, device)).argmax(-1)
-            draw[:, idx.reshape(-1)] = F.one_hot(choice, w).to(out.dtype).reshape(n, -1)
+            draw[:, idx.reshape(-1)] = sample_one_hot(logits, generator).reshape(n, -1)
         return draw

@@ -50,9 +50,8 @@ from torch import nn, special
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import SpanLayout
+from .layers import LOG_2PI, SpanLayout
 
-_LOG_2PI = math.log(2 * math.pi)
 #: dequantizer offsets lie in (-4, 4): a restricted cell has mass >= Phi(-4) under q's normal
 _MAX_OFFSET = 4.0
 #: uniform draws are kept >= eps so that the inverse normal CDF stays finite
@@ -311,7 +310,7 @@ class ConditionalFlow(TabularModel):
                 u = torch.rand(cells.shape, generator=generator, device=device)
             r = -special.ndtri(torch.exp(torch.log(u.clamp_min(_U_EPS)) + log_mass))
             parts.append(a + sign * r)
-            log_q = (-0.5 * r.pow(2) - 0.5 * _LOG_2PI - log_mass).sum(-1)
+            log_q = (-0.5 * r.pow(2) - 0.5 * LOG_2PI - log_mass).sum(-1)
         return torch.cat(parts, dim=-1), log_q
 
     def _log_weights(self, x, cond, generator, noise, u=None):

@@ -21,7 +21,7 @@ from torch.func import functional_call
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import MLP, SpanLayout, gumbel_noise, sample_one_hot
+from .layers import MLP, SpanLayout, gumbel_noise, sample_bernoulli, sample_one_hot
 
 #: quantile-normal values of the encoder lie within about +-5.2
 NUMERIC_BOUND = 5.5
@@ -232,8 +232,7 @@ class ConditionalWGAN(TabularModel):
             idx = layout.binary_idx
             logits = raw[:, idx]
             if hard:
-                u = torch.rand(logits.shape, generator=generator, device=raw.device)
-                out[:, idx] = (u < torch.sigmoid(logits)).to(raw.dtype)
+                out[:, idx] = sample_bernoulli(logits, generator)
             else:
                 noise = gumbel_noise(logits.shape, generator, raw.device) - gumbel_noise(
                     logits.shape, generator, raw.device

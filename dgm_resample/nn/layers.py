@@ -12,7 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-_LOG_2PI = math.log(2 * math.pi)
+#: log(2 pi), the constant of every normal log-density
+LOG_2PI = math.log(2 * math.pi)
 
 
 class MLP(nn.Sequential):
@@ -131,10 +132,20 @@ def gumbel_noise(shape, generator, device):
     return -torch.log(exponential.clamp_min(1e-10))
 
 
+def sample_index(logits, generator):
+    """Draw an index from ``softmax(logits)`` over the last dimension (Gumbel-max)."""
+    return (logits + gumbel_noise(logits.shape, generator, logits.device)).argmax(-1)
+
+
 def sample_one_hot(logits, generator):
     """Draw one-hot vectors from ``softmax(logits)`` over the last dimension."""
-    choice = (logits + gumbel_noise(logits.shape, generator, logits.device)).argmax(-1)
-    return F.one_hot(choice, logits.shape[-1]).to(logits.dtype)
+    return F.one_hot(sample_index(logits, generator), logits.shape[-1]).to(logits.dtype)
+
+
+def sample_bernoulli(logits, generator):
+    """Draw 0/1 values (in the dtype of ``logits``) with probabilities ``sigmoid(logits)``."""
+    u = torch.rand(logits.shape, generator=generator, device=logits.device)
+    return (u < torch.sigmoid(logits)).to(logits.dtype)
 
 
 class MixedLikelihood(nn.Module):
@@ -160,7 +171,7 @@ class MixedLikelihood(nn.Module):
         if layout.n_numeric:
             log_scale = self._scale()
             z = (x[:, layout.numeric_idx] - params[:, layout.numeric_idx]) * torch.exp(-log_scale)
-            total = total + (0.5 * z.pow(2) + log_scale + 0.5 * _LOG_2PI).sum(-1)
+            total = total + (0.5 * z.pow(2) + log_scale + 0.5 * LOG_2PI).sum(-1)
         if layout.binary_idx.numel():
             idx = layout.binary_idx
             total = total + F.binary_cross_entropy_with_logits(
@@ -182,10 +193,7 @@ class MixedLikelihood(nn.Module):
             out[:, idx] = params[:, idx] + torch.exp(self._scale()) * noise
         if layout.binary_idx.numel():
             idx = layout.binary_idx
-            u = torch.rand(
-                (params.shape[0], idx.numel()), generator=generator, device=params.device
-            )
-            out[:, idx] = (u < torch.sigmoid(params[:, idx])).to(params.dtype)
+            out[:, idx] = sample_bernoulli(params[:, idx], generator)
         for _, idx in layout.categorical():
             one_hot = sample_one_hot(params[:, idx], generator)
             out[:, idx.reshape(-1)] = one_hot.reshape(params.shape[0], idx.numel())
