@@ -45,7 +45,7 @@ def test_sampling_steps_are_independent_of_training_timesteps():
     model.initialize(make_generator(0, "cpu"))
     assert model.sampling_schedule() == [100, 80, 60, 40, 20, 0]
     calls = []
-    model.ema.register_forward_hook(lambda *args: calls.append(1))
+    model.denoiser.register_forward_hook(lambda *args: calls.append(1))
     out = model.generate(7, torch.ones(7, dtype=torch.long), make_generator(0, "cpu"))
     assert len(calls) == 5 and out.shape == (7, x.shape[1])
     model.n_sampling_steps = 500  # more steps than the schedule: capped at n_timesteps
@@ -75,17 +75,17 @@ def test_ema_weights_follow_training_and_live_in_the_state_dict():
     model.initialize(make_generator(0, "cpu"))
     (optimizer,) = model.configure_optimizers(1e-2)
     optimized = {id(p) for group in optimizer.param_groups for p in group["params"]}
-    assert not any(id(p) in optimized for p in model.ema.parameters())
-    before = model.ema.proj.weight.clone()
+    assert not any(id(p) in optimized for p in model.ema.averages().values())
+    before = model.ema.averages()["proj.weight"].clone()
     generator = make_generator(0, "cpu")
     for _ in range(5):
         model.train_step(x[:64], cond[:64], [optimizer], generator)
-    assert int(model.ema_updates) == 5
-    ema, live = model.ema.proj.weight, model.denoiser.proj.weight
+    assert int(model.ema.n_updates) == 5
+    ema, live = model.ema.averages()["proj.weight"], model.denoiser.proj.weight
     assert not torch.equal(ema, before) and not torch.equal(ema, live)
     assert any(key.startswith("ema.") for key in model.state_dict())
     clone = pickle.loads(pickle.dumps(model))
-    assert torch.equal(clone.ema.proj.weight, ema)
+    assert torch.equal(clone.ema.averages()["proj.weight"], ema)
 
 
 def test_numeric_only_and_discrete_only_tables():

@@ -12,7 +12,6 @@ numeric columns and the logits of the masked discrete variables.
 
 from __future__ import annotations
 
-import copy
 import math
 
 import torch
@@ -20,7 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import MLP, SpanLayout, sample_bernoulli, sample_one_hot
+from .layers import MLP, SpanLayout, WeightAverage, sample_bernoulli, sample_one_hot
 
 #: numeric predictions of x0 are clipped to this range (normalized space)
 X0_CLIP = 6.0
@@ -129,31 +128,22 @@ class TabularDiffusion(TabularModel):
         self.register_buffer("discrete_cols", torch.cat(cols).long(), persistent=False)
         self.register_buffer("col_var", torch.cat(col_var).long(), persistent=False)
         self.register_buffer("alpha_bar", cosine_alpha_bar(self.n_timesteps), persistent=False)
-        self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
         width = layout.n_encoded
         self.denoiser = Denoiser(width + n_vars, width, n_classes, tuple(hidden_dims))
-        self.ema = copy.deepcopy(self.denoiser)
-        self.ema.requires_grad_(False)
+        self.ema = WeightAverage(self.denoiser)
 
     # ------------------------------------------------------------ weights
     @torch.no_grad()
     def initialize(self, generator):
         super().initialize(generator)
-        self.ema.load_state_dict(self.denoiser.state_dict())
-        self.ema_updates.zero_()
+        self.ema.reset(self.denoiser)
         return self
 
     def configure_optimizers(self, learning_rate):
         return [torch.optim.Adam(self.denoiser.parameters(), lr=learning_rate)]
 
-    @torch.no_grad()
     def after_step(self):
-        self.ema_updates += 1
-        n = float(self.ema_updates)
-        decay = min(self.ema_decay, (1.0 + n) / (10.0 + n))
-        ema = [p for p in self.ema.parameters()]
-        live = [p.detach() for p in self.denoiser.parameters()]
-        torch._foreach_lerp_(ema, live, 1.0 - decay)
+        self.ema.update(self.denoiser, self.ema_decay)
 
     # ------------------------------------------------------------ noising
     def _network_input(self, x_t, masked):
@@ -203,7 +193,11 @@ class TabularDiffusion(TabularModel):
     @torch.no_grad()
     def validation_loss(self, x, cond, generator):
         """Conditional training loss of the averaged weights (no label dropout)."""
-        return self._loss(self.ema, x, cond, generator, 0.0)
+        return self._loss(self._averaged, x, cond, generator, 0.0)
+
+    def _averaged(self, *inputs):
+        """The denoiser with the averaged weights."""
+        return self.ema(self.denoiser, *inputs)
 
     # ----------------------------------------------------------- sampling
     def _predict(self, x_t, masked, t, cond):
@@ -211,9 +205,9 @@ class TabularDiffusion(TabularModel):
         inputs = self._network_input(x_t, masked)
         time = torch.full((x_t.shape[0],), t / self.n_timesteps, device=x_t.device)
         if self.guidance_scale == 0:
-            return self.ema(inputs, time, cond)
+            return self._averaged(inputs, time, cond)
         null = torch.full_like(cond, self.n_classes)
-        both = self.ema(inputs.repeat(2, 1), time.repeat(2), torch.cat([cond, null]))
+        both = self._averaged(inputs.repeat(2, 1), time.repeat(2), torch.cat([cond, null]))
         conditional, unconditional = both.chunk(2)
         return conditional + self.guidance_scale * (conditional - unconditional)
 

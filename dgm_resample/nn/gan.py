@@ -17,11 +17,17 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.func import functional_call
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import MLP, SpanLayout, gumbel_noise, sample_bernoulli, sample_one_hot
+from .layers import (
+    MLP,
+    SpanLayout,
+    WeightAverage,
+    gumbel_noise,
+    sample_bernoulli,
+    sample_one_hot,
+)
 
 #: quantile-normal values of the encoder lie within about +-5.2
 NUMERIC_BOUND = 5.5
@@ -71,38 +77,6 @@ def _off_diagonal_mean(kernel):
     if n < 2:
         return kernel.mean()
     return (kernel.sum() - kernel.diagonal().sum()) / (n * (n - 1))
-
-
-class _Shadow(nn.Module):
-    """Buffers holding a moving average of another module's parameters."""
-
-    def __init__(self, module):
-        super().__init__()
-        self.names = [name for name, _ in module.named_parameters()]
-        for name, param in module.named_parameters():
-            self.register_buffer(self._key(name), param.detach().clone())
-        self.register_buffer("n_updates", torch.zeros((), dtype=torch.long))
-
-    @staticmethod
-    def _key(name):
-        return "avg_" + name.replace(".", "__")
-
-    def averages(self):
-        return {name: getattr(self, self._key(name)) for name in self.names}
-
-    @torch.no_grad()
-    def copy_from(self, module):
-        for name, param in module.named_parameters():
-            getattr(self, self._key(name)).copy_(param)
-        self.n_updates.zero_()
-
-    @torch.no_grad()
-    def update(self, module, decay):
-        self.n_updates += 1
-        t = float(self.n_updates)
-        rate = 1.0 - min(decay, (1.0 + t) / (10.0 + t))
-        for name, param in module.named_parameters():
-            getattr(self, self._key(name)).lerp_(param.detach(), rate)
 
 
 class ConditionalWGAN(TabularModel):
@@ -193,13 +167,13 @@ class ConditionalWGAN(TabularModel):
         self.critic = nn.Sequential(*layers, nn.Linear(hidden, 1))
         use_classifier = n_classes > 1 and aux_weight > 0
         self.classifier = MLP(width, n_classes, (128,)) if use_classifier else None
-        self.ema = _Shadow(self.generator)
+        self.ema = WeightAverage(self.generator)
 
     # ------------------------------------------------------------- setup
     @torch.no_grad()
     def initialize(self, generator):
         super().initialize(generator)
-        self.ema.copy_from(self.generator)
+        self.ema.reset(self.generator)
         return self
 
     def configure_optimizers(self, learning_rate):
@@ -219,7 +193,7 @@ class ConditionalWGAN(TabularModel):
         z = scale * torch.randn((n, self.noise_dim), generator=generator, device=device)
         inputs = torch.cat([z, F.one_hot(cond, self.n_classes).to(z.dtype)], dim=-1)
         if averaged and self.ema_decay > 0:
-            return functional_call(self.generator, self.ema.averages(), (inputs,))
+            return self.ema(self.generator, inputs)
         return self.generator(inputs)
 
     def _activate(self, raw, generator, hard):

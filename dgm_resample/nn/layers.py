@@ -10,6 +10,7 @@ import math
 
 import torch
 from torch import nn
+from torch.func import functional_call
 from torch.nn import functional as F
 
 #: log(2 pi), the constant of every normal log-density
@@ -146,6 +147,48 @@ def sample_bernoulli(logits, generator):
     """Draw 0/1 values (in the dtype of ``logits``) with probabilities ``sigmoid(logits)``."""
     u = torch.rand(logits.shape, generator=generator, device=logits.device)
     return (u < torch.sigmoid(logits)).to(logits.dtype)
+
+
+class WeightAverage(nn.Module):
+    """Exponential moving average of a module's parameters, held in buffers.
+
+    Update ``t`` (counted from :meth:`reset`) moves every average towards the
+    live weight by ``1 - min(decay, (1 + t) / (10 + t))``: a short memory early
+    in training, ``decay`` later. Calling it runs the module with the averages.
+    """
+
+    def __init__(self, module):
+        super().__init__()
+        self.names = [name for name, _ in module.named_parameters()]
+        for name, param in module.named_parameters():
+            self.register_buffer(self._key(name), param.detach().clone())
+        self.register_buffer("n_updates", torch.zeros((), dtype=torch.long))
+
+    @staticmethod
+    def _key(name):
+        return "avg_" + name.replace(".", "__")
+
+    def averages(self):
+        """``{parameter name: averaged tensor}``."""
+        return {name: getattr(self, self._key(name)) for name in self.names}
+
+    @torch.no_grad()
+    def reset(self, module):
+        """Start the averages at the module's weights."""
+        for name, param in module.named_parameters():
+            getattr(self, self._key(name)).copy_(param)
+        self.n_updates.zero_()
+
+    @torch.no_grad()
+    def update(self, module, decay):
+        self.n_updates += 1
+        t = float(self.n_updates)
+        rate = 1.0 - min(decay, (1.0 + t) / (10.0 + t))
+        for name, param in module.named_parameters():
+            getattr(self, self._key(name)).lerp_(param.detach(), rate)
+
+    def forward(self, module, *inputs):
+        return functional_call(module, self.averages(), inputs)
 
 
 class MixedLikelihood(nn.Module):
