@@ -13,6 +13,7 @@ import math
 import torch
 from torch import nn, special
 from torch.nn import functional as F
+from zuko.nn import MaskedLinear
 
 from .base import TabularModel
 from .layers import LOG_2PI, SpanLayout, sample_bernoulli, sample_index, sample_one_hot
@@ -31,15 +32,11 @@ def span_order(spans):
     return sorted(range(len(spans)), key=lambda i: (_KIND_RANK[spans[i].kind], i))
 
 
-class MaskedLinear(nn.Linear):
-    """A linear layer whose weight is multiplied by a fixed 0/1 connectivity mask."""
-
-    def __init__(self, in_features, out_features, mask):
-        super().__init__(in_features, out_features)
-        self.register_buffer("mask", mask.to(torch.float32), persistent=False)
-
-    def forward(self, x):
-        return F.linear(x, self.weight * self.mask, self.bias)
+def _masked_linear(adjacency):
+    """``zuko.nn.MaskedLinear`` whose fixed mask (derived from the spans) is not saved."""
+    layer = MaskedLinear(adjacency)
+    layer.register_buffer("mask", layer.mask, persistent=False)
+    return layer
 
 
 def _soft_clamp(value, low, high):
@@ -144,13 +141,13 @@ class AutoregressiveModel(TabularModel):
         for h in self.hidden_dims:
             deg = torch.arange(h) % max_hidden + 1
             mask = (deg[:, None] >= prev_deg[None, :]) & (prev_deg[None, :] > 0)
-            layers.append(MaskedLinear(len(prev_deg), h, mask))
+            layers.append(_masked_linear(mask))
             embeddings.append(nn.Embedding(n_classes, h))
             prev_deg = deg
         self.hidden = nn.ModuleList(layers)
         self.hidden_labels = nn.ModuleList(embeddings)
-        self.output = MaskedLinear(len(prev_deg), self.n_out, out_deg[:, None] > prev_deg[None, :])
-        self.skip = MaskedLinear(self.n_encoded, self.n_out, out_deg[:, None] > in_degree[None, :])
+        self.output = _masked_linear(out_deg[:, None] > prev_deg[None, :])
+        self.skip = _masked_linear(out_deg[:, None] > in_degree[None, :])
         self.output_label = nn.Embedding(n_classes, self.n_out)
         self.activation = nn.SiLU()
 

@@ -56,7 +56,7 @@ class Denoiser(nn.Module):
         width = hidden_dims[0]
         self.time_dim = time_dim
         self.proj = nn.Linear(in_features, width)
-        self.time = nn.Sequential(nn.Linear(time_dim, width), nn.SiLU(), nn.Linear(width, width))
+        self.time = MLP(time_dim, width, (width,))
         # index n_classes is the "no label" token of classifier-free guidance
         self.label = nn.Embedding(n_classes + 1, width)
         self.net = MLP(width, out_features, tuple(hidden_dims[1:]) or (width,))

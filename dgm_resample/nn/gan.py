@@ -15,6 +15,8 @@ MMD between generated and held-out real rows.
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -31,18 +33,6 @@ from .layers import (
 
 #: quantile-normal values of the encoder lie within about +-5.2
 NUMERIC_BOUND = 5.5
-
-
-def _blocks(in_features, hidden_dims, norm):
-    """Linear layers with (optional) LayerNorm and LeakyReLU; returns (layers, width)."""
-    layers, width = [], in_features
-    for hidden in hidden_dims:
-        layers.append(nn.Linear(width, hidden))
-        if norm:
-            layers.append(nn.LayerNorm(hidden))
-        layers.append(nn.LeakyReLU(0.2))
-        width = hidden
-    return layers, width
 
 
 def rbf_mmd(x, y, scales=(0.25, 1.0, 4.0)):
@@ -161,10 +151,11 @@ class ConditionalWGAN(TabularModel):
         self.pac, self.n_critic = max(1, int(pac)), max(1, int(n_critic))
         self.gp_weight, self.aux_weight = gp_weight, aux_weight
         self.temperature, self.ema_decay = temperature, ema_decay
-        layers, hidden = _blocks(noise_dim + n_classes, generator_dims, norm=True)
-        self.generator = nn.Sequential(*layers, nn.Linear(hidden, width))
-        layers, hidden = _blocks(self.pac * (width + n_classes), critic_dims, norm=False)
-        self.critic = nn.Sequential(*layers, nn.Linear(hidden, 1))
+        leaky = partial(nn.LeakyReLU, 0.2)
+        self.generator = MLP(
+            noise_dim + n_classes, width, generator_dims, activation=leaky, layer_norm=True
+        )
+        self.critic = MLP(self.pac * (width + n_classes), 1, critic_dims, activation=leaky)
         use_classifier = n_classes > 1 and aux_weight > 0
         self.classifier = MLP(width, n_classes, (128,)) if use_classifier else None
         self.ema = WeightAverage(self.generator)

@@ -18,7 +18,7 @@ LOG_2PI = math.log(2 * math.pi)
 
 
 class MLP(nn.Sequential):
-    """Linear layers with SiLU activations (no batch statistics anywhere).
+    """Linear layers with activations (no batch statistics anywhere).
 
     Parameters
     ----------
@@ -26,16 +26,21 @@ class MLP(nn.Sequential):
         Input and output widths.
     hidden_dims : sequence of int
         Widths of the hidden layers.
-    dropout : float, default=0.0
-        Dropout after each hidden activation.
+    activation : callable, default=nn.SiLU
+        Makes the activation module after each hidden layer.
+    layer_norm : bool, default=False
+        Normalize each hidden layer (``LayerNorm``) before its activation.
     """
 
-    def __init__(self, in_features, out_features, hidden_dims=(128, 128), dropout=0.0):
+    def __init__(
+        self, in_features, out_features, hidden_dims, activation=nn.SiLU, layer_norm=False
+    ):
         layers, width = [], in_features
         for hidden in hidden_dims:
-            layers += [nn.Linear(width, hidden), nn.SiLU()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
+            layers.append(nn.Linear(width, hidden))
+            if layer_norm:
+                layers.append(nn.LayerNorm(hidden))
+            layers.append(activation())
             width = hidden
         layers.append(nn.Linear(width, out_features))
         super().__init__(*layers)
