@@ -24,6 +24,8 @@ import math
 import torch
 from torch import nn
 
+from .layers import WeightAverage
+
 
 class TabularModel(nn.Module):
     """Base class of the model families (a torch module, no scikit-learn)."""
@@ -42,8 +44,9 @@ class TabularModel(nn.Module):
         """Draw every initial weight from ``generator`` (CPU), never from global state.
 
         Linear layers (and subclasses) get PyTorch's default uniform
-        initialization, embeddings a standard normal; layer norms are reset.
-        Families with other randomly initialized parameters extend this.
+        initialization, embeddings a standard normal; layer norms are reset and
+        weight averages restart from their module. Families with other randomly
+        initialized parameters extend this.
         """
         for module in self.modules():
             if isinstance(module, nn.Linear):
@@ -55,6 +58,9 @@ class TabularModel(nn.Module):
                 module.weight.normal_(generator=generator)
             elif isinstance(module, nn.LayerNorm):
                 module.reset_parameters()
+        for module in self.modules():
+            if isinstance(module, WeightAverage):
+                module.reset()
         return self
 
     @torch.no_grad()

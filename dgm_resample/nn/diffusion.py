@@ -133,17 +133,11 @@ class TabularDiffusion(TabularModel):
         self.ema = WeightAverage(self.denoiser)
 
     # ------------------------------------------------------------ weights
-    @torch.no_grad()
-    def initialize(self, generator):
-        super().initialize(generator)
-        self.ema.reset(self.denoiser)
-        return self
-
     def configure_optimizers(self, learning_rate):
         return [torch.optim.Adam(self.denoiser.parameters(), lr=learning_rate)]
 
     def after_step(self):
-        self.ema.update(self.denoiser, self.ema_decay)
+        self.ema.update(self.ema_decay)
 
     # ------------------------------------------------------------ noising
     def _network_input(self, x_t, masked):
@@ -193,11 +187,7 @@ class TabularDiffusion(TabularModel):
     @torch.no_grad()
     def validation_loss(self, x, cond, generator):
         """Conditional training loss of the averaged weights (no label dropout)."""
-        return self._loss(self._averaged, x, cond, generator, 0.0)
-
-    def _averaged(self, *inputs):
-        """The denoiser with the averaged weights."""
-        return self.ema(self.denoiser, *inputs)
+        return self._loss(self.ema, x, cond, generator, 0.0)
 
     # ----------------------------------------------------------- sampling
     def _predict(self, x_t, masked, t, cond):
@@ -205,9 +195,9 @@ class TabularDiffusion(TabularModel):
         inputs = self._network_input(x_t, masked)
         time = torch.full((x_t.shape[0],), t / self.n_timesteps, device=x_t.device)
         if self.guidance_scale == 0:
-            return self._averaged(inputs, time, cond)
+            return self.ema(inputs, time, cond)
         null = torch.full_like(cond, self.n_classes)
-        both = self._averaged(inputs.repeat(2, 1), time.repeat(2), torch.cat([cond, null]))
+        both = self.ema(inputs.repeat(2, 1), time.repeat(2), torch.cat([cond, null]))
         conditional, unconditional = both.chunk(2)
         return conditional + self.guidance_scale * (conditional - unconditional)
 

@@ -161,12 +161,6 @@ class ConditionalWGAN(TabularModel):
         self.ema = WeightAverage(self.generator)
 
     # ------------------------------------------------------------- setup
-    @torch.no_grad()
-    def initialize(self, generator):
-        super().initialize(generator)
-        self.ema.reset(self.generator)
-        return self
-
     def configure_optimizers(self, learning_rate):
         critic = list(self.critic.parameters())
         if self.classifier is not None:
@@ -184,7 +178,7 @@ class ConditionalWGAN(TabularModel):
         z = scale * torch.randn((n, self.noise_dim), generator=generator, device=device)
         inputs = torch.cat([z, F.one_hot(cond, self.n_classes).to(z.dtype)], dim=-1)
         if averaged and self.ema_decay > 0:
-            return self.ema(self.generator, inputs)
+            return self.ema(inputs)
         return self.generator(inputs)
 
     def _activate(self, raw, generator, hard):
@@ -306,7 +300,7 @@ class ConditionalWGAN(TabularModel):
 
     def after_step(self):
         if self.ema_decay > 0:
-            self.ema.update(self.generator, self.ema_decay)
+            self.ema.update(self.ema_decay)
 
     @torch.no_grad()
     def validation_loss(self, x, cond, generator):

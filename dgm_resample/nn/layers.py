@@ -155,7 +155,7 @@ def sample_bernoulli(logits, generator):
 
 
 class WeightAverage(nn.Module):
-    """Exponential moving average of a module's parameters, held in buffers.
+    """Exponential moving average of another module's parameters, held in buffers.
 
     Update ``t`` (counted from :meth:`reset`) moves every average towards the
     live weight by ``1 - min(decay, (1 + t) / (10 + t))``: a short memory early
@@ -164,6 +164,7 @@ class WeightAverage(nn.Module):
 
     def __init__(self, module):
         super().__init__()
+        self._module = [module]  # a reference, not a submodule: its weights are not ours
         self.names = [name for name, _ in module.named_parameters()]
         for name, param in module.named_parameters():
             self.register_buffer(self._key(name), param.detach().clone())
@@ -178,22 +179,22 @@ class WeightAverage(nn.Module):
         return {name: getattr(self, self._key(name)) for name in self.names}
 
     @torch.no_grad()
-    def reset(self, module):
+    def reset(self):
         """Start the averages at the module's weights."""
-        for name, param in module.named_parameters():
+        for name, param in self._module[0].named_parameters():
             getattr(self, self._key(name)).copy_(param)
         self.n_updates.zero_()
 
     @torch.no_grad()
-    def update(self, module, decay):
+    def update(self, decay):
         self.n_updates += 1
         t = float(self.n_updates)
         rate = 1.0 - min(decay, (1.0 + t) / (10.0 + t))
-        for name, param in module.named_parameters():
+        for name, param in self._module[0].named_parameters():
             getattr(self, self._key(name)).lerp_(param.detach(), rate)
 
-    def forward(self, module, *inputs):
-        return functional_call(module, self.averages(), inputs)
+    def forward(self, *inputs):
+        return functional_call(self._module[0], self.averages(), inputs)
 
 
 class MixedLikelihood(nn.Module):
