@@ -41,22 +41,24 @@ def test_schedule_is_monotone_from_one_to_almost_zero():
 
 def test_sampling_steps_are_independent_of_training_timesteps():
     spans, x, cond = encoded_toy()
-    model = TabularDiffusion(spans, 2, hidden_dims=(16,), n_timesteps=100, n_sampling_steps=5)
+    model = TabularDiffusion(spans, 2, hidden_dims=(16,), n_timesteps=100)
     model.initialize(make_generator(0, "cpu"))
-    assert model.sampling_schedule() == [100, 80, 60, 40, 20, 0]
+    assert model.sampling_schedule(5) == [100, 80, 60, 40, 20, 0]
     calls = []
     model.denoiser.register_forward_hook(lambda *args: calls.append(1))
-    out = model.generate(7, torch.ones(7, dtype=torch.long), make_generator(0, "cpu"))
+    settings = {"n_sampling_steps": 5, "guidance_scale": 1.0, "eta": 0.0}
+    out = model.sample(7, torch.ones(7, dtype=torch.long), make_generator(0, "cpu"), **settings)
     assert len(calls) == 5 and out.shape == (7, x.shape[1])
-    model.n_sampling_steps = 500  # more steps than the schedule: capped at n_timesteps
-    assert len(model.sampling_schedule()) == 101
+    # more steps than the schedule: capped at n_timesteps
+    assert len(model.sampling_schedule(500)) == 101
 
 
 def test_categorical_and_binary_outputs_are_valid_one_hot_with_guidance():
     spans, x, _ = encoded_toy()
-    model = TabularDiffusion(spans, 2, hidden_dims=(16,), guidance_scale=3.0, n_sampling_steps=7)
+    model = TabularDiffusion(spans, 2, hidden_dims=(16,))
     model.initialize(make_generator(0, "cpu"))
-    out = model.generate(50, torch.zeros(50, dtype=torch.long), make_generator(1, "cpu"))
+    settings = {"n_sampling_steps": 7, "guidance_scale": 3.0, "eta": 0.0}
+    out = model.sample(50, torch.zeros(50, dtype=torch.long), make_generator(1, "cpu"), **settings)
     assert torch.isfinite(out).all()
     for span in spans:
         block = out[:, span.start : span.stop]
@@ -171,11 +173,13 @@ def test_model_hyperparameters_reach_the_model():
         ema_decay=0.9,
         eta=0.3,
     )
-    model = sampler._build_model(spans, 3, 100)
+    model = sampler._build_model(spans, 3)
     assert isinstance(model, TabularDiffusion)
-    assert (model.n_timesteps, model.n_sampling_steps) == (50, 4)
-    assert (model.guidance_scale, model.label_dropout) == (1.5, 0.3)
-    assert (model.discrete_weight, model.ema_decay, model.eta) == (2.0, 0.9, 0.3)
+    assert model.n_timesteps == 50 and model.label_dropout == 0.3
+    assert (model.discrete_weight, model.ema_decay) == (2.0, 0.9)
+    # the sampling settings are passed to every draw, not stored on the model
+    settings = sampler._sampling_settings()
+    assert settings == {"n_sampling_steps": 4, "guidance_scale": 1.5, "eta": 0.3}
     assert model.denoiser.label.num_embeddings == 4  # 3 classes + the null label
     assert model.denoiser.proj.out_features == 8
 

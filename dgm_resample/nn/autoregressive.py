@@ -85,9 +85,6 @@ class AutoregressiveModel(TabularModel):
     clamp : float, default=10.0
         Sampled numeric values are clipped to ``[-clamp, clamp]``; network
         inputs are clipped to the same range.
-    temperature : float, default=1.0
-        Tempering of the numeric heads in :meth:`sample` (an attribute; may
-        be changed after training).
     """
 
     def __init__(
@@ -98,14 +95,12 @@ class AutoregressiveModel(TabularModel):
         n_components=5,
         min_log_scale=-7.0,
         clamp=10.0,
-        temperature=1.0,
         numeric_head="mixture",
         n_bins=32,
     ):
         super().__init__()
         if numeric_head not in ("mixture", "bins"):
             raise ValueError(f"numeric_head must be 'mixture' or 'bins', got {numeric_head!r}")
-        self.temperature = float(temperature)
         self.numeric_head, self.n_bins = numeric_head, int(n_bins)
         self.hidden_dims = tuple(hidden_dims)
         # network outputs: numeric heads first, then binary logits, then categorical blocks
@@ -237,9 +232,9 @@ class AutoregressiveModel(TabularModel):
         log_n = -0.5 * z.pow(2) - log_scales - 0.5 * LOG_2PI
         return torch.logsumexp(log_w + log_n, dim=-1)
 
-    def _sample_numeric(self, params, generator):
-        """One tempered draw per row from a numeric span's head ``params (n, width)``."""
-        n, device, t = params.shape[0], params.device, self.temperature
+    def _sample_numeric(self, params, generator, t):
+        """One draw per row at temperature ``t`` from the numeric head ``params (n, width)``."""
+        n, device = params.shape[0], params.device
         if self.numeric_head == "bins":
             choice = sample_index(F.log_softmax(params, dim=-1) / t, generator)
             u = torch.rand((n,), generator=generator, device=device)
@@ -277,23 +272,23 @@ class AutoregressiveModel(TabularModel):
         return -self.log_prob(x, cond).mean()
 
     # ---------------------------------------------------------- sampling
-    def sample(self, n, cond, generator=None):
+    @torch.no_grad()
+    def sample(self, n, cond, generator, *, temperature):
         """Draw ``n`` encoded rows span by span (one forward pass per span).
 
-        For a numeric column, :attr:`temperature` ``T`` tempers the head: mixture
+        For a numeric column, ``temperature`` ``T`` tempers the head: mixture
         component or bin weights proportional to ``w_k ** (1 / T)``, and mixture
         component scales multiplied by ``T`` (1 samples the learned
         conditionals); inside a bin a value is drawn from the standard normal
         restricted to it. Discrete columns are drawn from their probabilities
         as learned.
         """
-        device = self.output.weight.device
-        x = torch.zeros((n, self.n_encoded), device=device)
+        x = torch.zeros((n, self.n_encoded), device=cond.device)
         for index in self.order:
             span = self.layout.spans[index]
             params = self(x, cond)[:, self.span_outputs(index)]
             if span.kind == "numeric":
-                value = self._sample_numeric(params, generator)
+                value = self._sample_numeric(params, generator, temperature)
                 x[:, span.start] = value.clamp(-self.clamp, self.clamp)
             elif span.kind == "binary":
                 x[:, span.start] = sample_bernoulli(params[:, 0], generator)

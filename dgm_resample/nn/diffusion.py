@@ -79,21 +79,12 @@ class TabularDiffusion(TabularModel):
         Widths of the denoiser (the first is also the embedding width).
     n_timesteps : int, default=1000
         Length of the training noise schedule.
-    n_sampling_steps : int, default=25
-        Denoising steps at sampling time (strided over the training schedule).
-    guidance_scale : float, default=1.0
-        Classifier-free guidance ``w``: predictions are ``c + w (c - u)`` with
-        ``c`` conditional and ``u`` unconditional; 0 is plain conditional.
     label_dropout : float, default=0.1
         Rate at which the label is replaced by the null token in training.
     discrete_weight : float, default=1.0
         Weight of the discrete cross-entropy against the numeric MSE.
     ema_decay : float, default=0.995
         Decay of the exponential moving average of the denoiser weights.
-    eta : float, default=0.0
-        Stochasticity of the numeric sampler (DDIM's eta): 0 is the
-        deterministic DDIM update, 1 the ancestral (DDPM-like) update that adds
-        fresh noise at each step.
     """
 
     def __init__(
@@ -102,23 +93,18 @@ class TabularDiffusion(TabularModel):
         n_classes,
         hidden_dims=(256, 256, 256),
         n_timesteps=1000,
-        n_sampling_steps=25,
-        guidance_scale=1.0,
         label_dropout=0.1,
         discrete_weight=1.0,
         ema_decay=0.995,
-        eta=0.0,
     ):
         super().__init__()
-        self.eta = float(eta)
         # one discrete variable per binary and categorical span (binaries first, then
         # categorical spans by width group): its index in the mask is its packed entry
         self.layout = layout = SpanLayout(
             spans, numeric_size=0, categorical_size=lambda w: 1, by_width=True
         )
         self.n_classes = n_classes
-        self.n_timesteps, self.n_sampling_steps = int(n_timesteps), int(n_sampling_steps)
-        self.guidance_scale, self.label_dropout = float(guidance_scale), float(label_dropout)
+        self.n_timesteps, self.label_dropout = int(n_timesteps), float(label_dropout)
         self.discrete_weight, self.ema_decay = float(discrete_weight), float(ema_decay)
         cols, col_var = [layout.binary_idx], [layout.binary_out]
         for w, idx, var in layout.categorical_packed():
@@ -136,8 +122,11 @@ class TabularDiffusion(TabularModel):
     def configure_optimizers(self, learning_rate):
         return [torch.optim.Adam(self.denoiser.parameters(), lr=learning_rate)]
 
-    def after_step(self):
+    def train_step(self, x, cond, optimizers, generator):
+        """The default update, then the weight average follows the denoiser."""
+        loss = super().train_step(x, cond, optimizers, generator)
         self.ema.update(self.ema_decay)
+        return loss
 
     # ------------------------------------------------------------ noising
     def _network_input(self, x_t, masked):
@@ -190,40 +179,48 @@ class TabularDiffusion(TabularModel):
         return self._loss(self.ema, x, cond, generator, 0.0)
 
     # ----------------------------------------------------------- sampling
-    def _predict(self, x_t, masked, t, cond):
+    def _predict(self, x_t, masked, t, cond, guidance_scale):
         """Guided prediction of the averaged denoiser at integer step ``t``."""
         inputs = self._network_input(x_t, masked)
         time = torch.full((x_t.shape[0],), t / self.n_timesteps, device=x_t.device)
-        if self.guidance_scale == 0:
+        if guidance_scale == 0:
             return self.ema(inputs, time, cond)
         null = torch.full_like(cond, self.n_classes)
         both = self.ema(inputs.repeat(2, 1), time.repeat(2), torch.cat([cond, null]))
         conditional, unconditional = both.chunk(2)
-        return conditional + self.guidance_scale * (conditional - unconditional)
+        return conditional + guidance_scale * (conditional - unconditional)
 
-    def sampling_schedule(self):
-        """Strided integer steps ``T = t_0 > t_1 > ... > t_S = 0``."""
-        steps = max(1, min(self.n_sampling_steps, self.n_timesteps))
+    def sampling_schedule(self, n_sampling_steps):
+        """Strided integer steps ``T = t_0 > t_1 > ... > t_S = 0`` (at most ``n_timesteps``)."""
+        steps = max(1, min(n_sampling_steps, self.n_timesteps))
         grid = torch.linspace(self.n_timesteps, 0, steps + 1).round().long()
         return torch.unique_consecutive(grid).tolist()
 
-    def sample(self, n, cond, generator=None):
-        layout, device = self.layout, self.alpha_bar.device
+    @torch.no_grad()
+    def sample(self, n, cond, generator, *, n_sampling_steps, guidance_scale, eta):
+        """Denoise ``n`` rows in ``n_sampling_steps`` steps strided over the schedule.
+
+        ``guidance_scale`` is classifier-free guidance ``w``: predictions are
+        ``c + w (c - u)`` with ``c`` conditional and ``u`` unconditional (0:
+        plain conditional); ``eta`` the stochasticity of the numeric update
+        (DDIM's eta: 0 deterministic, 1 ancestral, adding fresh noise at each step).
+        """
+        layout, device = self.layout, cond.device
         num, dcols = layout.numeric_idx, self.discrete_cols
         x = torch.zeros((n, layout.n_encoded), device=device)
         if layout.n_numeric:
             x[:, num] = torch.randn((n, num.numel()), generator=generator, device=device)
         masked = torch.ones((n, self.n_vars), dtype=torch.bool, device=device)
-        schedule = self.sampling_schedule()
+        schedule = self.sampling_schedule(n_sampling_steps)
         for t, s in zip(schedule[:-1], schedule[1:]):
-            out = self._predict(x, masked, t, cond)
+            out = self._predict(x, masked, t, cond, guidance_scale)
             ab_t, ab_s = self.alpha_bar[t], self.alpha_bar[s]
             if layout.n_numeric:
                 x_num = x[:, num]
                 eps = torch.nan_to_num(out[:, num])
                 x0 = ((x_num - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()).clamp(-X0_CLIP, X0_CLIP)
                 eps = (x_num - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
-                x[:, num] = x0 if s == 0 else self._step(x0, eps, ab_t, ab_s, generator)
+                x[:, num] = x0 if s == 0 else self._step(x0, eps, ab_t, ab_s, eta, generator)
             if self.n_vars:
                 draw = self._draw_discrete(out, n, generator)
                 p_unmask = 1.0 if s == 0 else float((ab_s - ab_t) / (1 - ab_t))
@@ -236,11 +233,11 @@ class TabularDiffusion(TabularModel):
             x[:, num] = torch.nan_to_num(x[:, num]).clamp(-X0_CLIP, X0_CLIP)
         return x
 
-    def _step(self, x0, eps, ab_t, ab_s, generator):
+    def _step(self, x0, eps, ab_t, ab_s, eta, generator):
         """Numeric values at step ``s`` from the predicted ``x0`` and noise (DDIM with ``eta``)."""
-        if self.eta == 0:
+        if eta == 0:
             return ab_s.sqrt() * x0 + (1 - ab_s).sqrt() * eps
-        sigma = self.eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).clamp_min(0).sqrt()
+        sigma = eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).clamp_min(0).sqrt()
         fresh = torch.randn(x0.shape, generator=generator, device=x0.device)
         direction = (1 - ab_s - sigma.pow(2)).clamp_min(0).sqrt()
         return ab_s.sqrt() * x0 + direction * eps + sigma * fresh

@@ -122,9 +122,6 @@ class ConditionalFlow(TabularModel):
         Numeric inputs and samples are clipped to ``[-clamp, clamp]``.
     n_score_draws : int, default=8
         Dequantization draws of the importance-weighted :meth:`log_prob`.
-    temperature : float, default=1.0
-        Scale of the numeric coordinates' base draws in :meth:`sample` (an
-        attribute; may be changed after training).
     """
 
     def __init__(
@@ -139,7 +136,6 @@ class ConditionalFlow(TabularModel):
         numeric_noise=0.05,
         clamp=6.0,
         n_score_draws=8,
-        temperature=1.0,
     ):
         super().__init__()
         if transform_type not in TRANSFORMS:
@@ -147,7 +143,6 @@ class ConditionalFlow(TabularModel):
         self.n_transforms, self.transform_type, self.n_bins = n_transforms, transform_type, n_bins
         self.hidden_dims = tuple(hidden_dims)
         self.numeric_noise, self.clamp, self.n_score_draws = numeric_noise, clamp, n_score_draws
-        self.temperature = float(temperature)
         self._build_layout(spans)
         self.label = nn.Embedding(n_classes, embedding_dim)
         # offset of the dequantizer per class and discrete coordinate (zero at initialization)
@@ -318,7 +313,7 @@ class ConditionalFlow(TabularModel):
         z, log_q = self._dequantize(x, cond, generator, noise, u)
         return self.flow(self.label(cond)).log_prob(z) - log_q
 
-    def log_prob(self, x, cond, generator=None, n_draws=None):
+    def log_prob(self, x, cond, *, generator=None, n_draws=None):
         """Log-likelihood of encoded rows ``x`` under class indices ``cond``, shape ``(batch,)``.
 
         Measured in the encoded space. Numeric columns enter as a density in
@@ -352,18 +347,18 @@ class ConditionalFlow(TabularModel):
         return -self._log_weights(x, cond, generator, noise=True).mean()
 
     # ---------------------------------------------------------- sampling
-    def sample(self, n, cond, generator=None):
+    @torch.no_grad()
+    def sample(self, n, cond, generator, *, temperature):
         """Draw ``n`` encoded rows: base noise from ``generator``, inverse flow, decoding.
 
-        The base draws of the numeric coordinates are scaled by
-        :attr:`temperature` (1 samples the learned density; below 1
-        concentrates the numeric values on its high-density region); the
-        coordinates of discrete cells keep their standard normal draws.
+        The base draws of the numeric coordinates are scaled by ``temperature``
+        (1 samples the learned density; below 1 concentrates the numeric values
+        on its high-density region); the coordinates of discrete cells keep
+        their standard normal draws.
         """
-        device = self.label.weight.device
-        noise = torch.randn((n, self.n_flow), generator=generator, device=device)
-        if self.temperature != 1.0:
-            noise[:, : self.n_numeric] *= self.temperature
+        noise = torch.randn((n, self.n_flow), generator=generator, device=cond.device)
+        if temperature != 1.0:
+            noise[:, : self.n_numeric] *= temperature
         return self.decode(self.flow(self.label(cond)).transform.inv(noise))
 
     def decode(self, z):

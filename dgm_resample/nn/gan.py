@@ -109,15 +109,8 @@ class ConditionalWGAN(TabularModel):
         of the minibatch, :func:`rbf_mmd` between its real rows and the
         (relaxed) rows generated for it, averaged over the classes. 0 turns it
         off.
-
-    Attributes
-    ----------
-    noise_scale : float
-        Standard deviation of the generator noise in :meth:`sample` (1 in
-        training; set by the sampler's ``sampling_temperature``).
     """
 
-    clip_grad_norm = None
     #: order each batch by class before packing: the critic then compares packs
     #: of one class (real against generated rows of the same label) instead of
     #: packs of randomly mixed labels
@@ -143,7 +136,6 @@ class ConditionalWGAN(TabularModel):
     ):
         super().__init__()
         self.mmd_weight = mmd_weight
-        self.noise_scale = 1.0
         self.straight_through = straight_through
         self.layout = SpanLayout(spans)
         width = self.layout.n_encoded
@@ -174,8 +166,7 @@ class ConditionalWGAN(TabularModel):
     # -------------------------------------------------------- generator
     def _raw(self, n, cond, generator, averaged=False, scale=1.0):
         """Pre-activation generator output of ``n`` rows for class indices ``cond``."""
-        device = self.layout.numeric_idx.device
-        z = scale * torch.randn((n, self.noise_dim), generator=generator, device=device)
+        z = scale * torch.randn((n, self.noise_dim), generator=generator, device=cond.device)
         inputs = torch.cat([z, F.one_hot(cond, self.n_classes).to(z.dtype)], dim=-1)
         if averaged and self.ema_decay > 0:
             return self.ema(inputs)
@@ -217,8 +208,11 @@ class ConditionalWGAN(TabularModel):
         """Relaxed generated rows for training (gradients reach the generator)."""
         return self._activate(self._raw(len(cond), cond, generator), generator, hard=False)
 
-    def sample(self, n, cond, generator=None):
-        raw = self._raw(n, cond, generator, averaged=True, scale=self.noise_scale)
+    @torch.no_grad()
+    def sample(self, n, cond, generator, *, noise_scale):
+        """Hard rows from the averaged generator; ``noise_scale`` is the standard
+        deviation of the noise (1 in training)."""
+        raw = self._raw(n, cond, generator, averaged=True, scale=noise_scale)
         return self._activate(torch.nan_to_num(raw), generator, hard=True)
 
     # ----------------------------------------------------------- critic
@@ -273,13 +267,6 @@ class ConditionalWGAN(TabularModel):
         return loss
 
     # --------------------------------------------------------- training
-    def loss(self, x, cond, generator=None):
-        """Critic loss on detached fakes plus generator loss (a monitoring value)."""
-        x, cond = self._pad(x, cond, generator)
-        fake = self._fake(cond, generator)
-        critic_loss, _ = self._critic_loss(x, fake.detach(), cond, generator)
-        return critic_loss + self._generator_loss(fake, cond, x)
-
     def train_step(self, x, cond, optimizers, generator):
         """``n_critic`` critic updates, then one generator update; returns the
         Wasserstein estimate of the last critic update."""
@@ -295,12 +282,9 @@ class ConditionalWGAN(TabularModel):
         generator_opt.zero_grad(set_to_none=True)
         self._generator_loss(self._fake(cond, generator), cond, x).backward()
         generator_opt.step()
-        self.after_step()
-        return distance.detach()
-
-    def after_step(self):
         if self.ema_decay > 0:
             self.ema.update(self.ema_decay)
+        return distance.detach()
 
     @torch.no_grad()
     def validation_loss(self, x, cond, generator):
@@ -310,6 +294,6 @@ class ConditionalWGAN(TabularModel):
         for label in torch.unique(cond):
             real = x[cond == label]
             n_fake = max(len(real), self.min_valid_samples)
-            fake = self.sample(n_fake, label.repeat(n_fake), generator)
+            fake = self.sample(n_fake, label.repeat(n_fake), generator, noise_scale=1.0)
             scores.append(rbf_mmd(real, fake))
         return torch.stack(scores).mean()

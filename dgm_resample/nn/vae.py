@@ -50,8 +50,8 @@ class ConditionalVAE(TabularModel):
         kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(-1)
         return (self.likelihood.nll(params, x) + self.beta * kl).mean()
 
-    def sample(self, n, cond, generator=None):
-        device = self.label.weight.device
-        z = torch.randn((n, self.latent_dim), generator=generator, device=device)
+    @torch.no_grad()
+    def sample(self, n, cond, generator):
+        z = torch.randn((n, self.latent_dim), generator=generator, device=cond.device)
         params = self.decoder(torch.cat([z, self.label(cond)], dim=-1))
         return self.likelihood.sample(params, generator)
