@@ -233,13 +233,12 @@ class BaseDGMOverSampler(BaseOverSampler):
                 )
 
     # ------------------------------------------------------------- fit
-    def _train_config(self, device, description):
+    def _train_config(self, description):
         return TrainConfig(
             max_steps=self.max_steps,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             patience=self.patience,
-            device=device,
             verbose=bool(self.verbose),
             description=description,
         )
@@ -266,7 +265,7 @@ class BaseDGMOverSampler(BaseOverSampler):
             c_train,
             x[valid],
             c[valid],
-            self._train_config(device, description),
+            self._train_config(description),
             generator,
             valid_seed=int(seeds[2]),
         )

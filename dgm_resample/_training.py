@@ -24,15 +24,19 @@ MAX_VALID_PER_CLASS = 2048
 
 @dataclass
 class TrainConfig:
-    """Settings of one training run (all taken from the sampler's parameters)."""
+    """Settings of one training run (taken from the sampler's parameters).
 
-    max_steps: int = 1000
-    batch_size: int = 256
-    learning_rate: float = 1e-3
-    patience: int | None = 5
-    device: torch.device = torch.device("cpu")
-    verbose: bool = False
-    description: str = "training"
+    ``patience`` epochs without improvement of the validation score stop the
+    run (``None``: never); ``verbose`` shows a progress bar labelled
+    ``description``.
+    """
+
+    max_steps: int
+    batch_size: int
+    learning_rate: float
+    patience: int | None
+    verbose: bool
+    description: str
 
 
 def resolve_device(device):
@@ -166,7 +170,7 @@ def fit_loop(model, x, cond, x_valid, cond_valid, config, generator, valid_seed)
     Parameters
     ----------
     model : TabularModel
-        Already on ``config.device``.
+        On the device of the tensors.
     x, cond : Tensor
         Encoded training rows and their class indices.
     x_valid, cond_valid : Tensor or None

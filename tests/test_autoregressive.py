@@ -24,8 +24,12 @@ MIXED_SPANS = [
 ]
 
 
+#: model arguments of the tests (the model has no defaults)
+MODEL = {"hidden_dims": (128, 128), "n_components": 5, "numeric_head": "mixture", "n_bins": 32}
+
+
 def build(spans, n_classes=2, seed=0, **params):
-    model = AutoregressiveModel(spans, n_classes, **params)
+    model = AutoregressiveModel(spans, n_classes, **{**MODEL, **params})
     return model.initialize(make_generator(seed, "cpu")).eval()
 
 

@@ -19,6 +19,20 @@ def small(**params):
     return tiny(DiffusionOverSampler, **{**SMALL, **params})
 
 
+#: model arguments of the tests (the model has no defaults)
+MODEL = {
+    "hidden_dims": (256, 256, 256),
+    "n_timesteps": 1000,
+    "label_dropout": 0.1,
+    "discrete_weight": 1.0,
+    "ema_decay": 0.995,
+}
+
+
+def diffusion(spans, n_classes, **params):
+    return TabularDiffusion(spans, n_classes, **{**MODEL, **params})
+
+
 def two_blobs(n0=300, n1=150, gap=3.0, seed=0):
     rng = np.random.default_rng(seed)
     y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
@@ -41,7 +55,7 @@ def test_schedule_is_monotone_from_one_to_almost_zero():
 
 def test_sampling_steps_are_independent_of_training_timesteps():
     spans, x, cond = encoded_toy()
-    model = TabularDiffusion(spans, 2, hidden_dims=(16,), n_timesteps=100)
+    model = diffusion(spans, 2, hidden_dims=(16,), n_timesteps=100)
     model.initialize(make_generator(0, "cpu"))
     assert model.sampling_schedule(5) == [100, 80, 60, 40, 20, 0]
     calls = []
@@ -55,7 +69,7 @@ def test_sampling_steps_are_independent_of_training_timesteps():
 
 def test_categorical_and_binary_outputs_are_valid_one_hot_with_guidance():
     spans, x, _ = encoded_toy()
-    model = TabularDiffusion(spans, 2, hidden_dims=(16,))
+    model = diffusion(spans, 2, hidden_dims=(16,))
     model.initialize(make_generator(0, "cpu"))
     settings = {"n_sampling_steps": 7, "guidance_scale": 3.0, "eta": 0.0}
     out = model.sample(50, torch.zeros(50, dtype=torch.long), make_generator(1, "cpu"), **settings)
@@ -73,7 +87,7 @@ def test_categorical_and_binary_outputs_are_valid_one_hot_with_guidance():
 
 def test_ema_weights_follow_training_and_live_in_the_state_dict():
     spans, x, cond = encoded_toy()
-    model = TabularDiffusion(spans, 2, hidden_dims=(16,), ema_decay=0.9)
+    model = diffusion(spans, 2, hidden_dims=(16,), ema_decay=0.9)
     model.initialize(make_generator(0, "cpu"))
     (optimizer,) = model.configure_optimizers(1e-2)
     optimized = {id(p) for group in optimizer.param_groups for p in group["params"]}

@@ -25,8 +25,12 @@ MIXED_SPANS = [
 DISCRETE_SPANS = [Span(0, 1, "binary"), Span(1, 3, "categorical"), Span(4, 1, "binary")]
 
 
+#: model arguments of the tests (the model has no defaults)
+MODEL = {"n_transforms": 3, "hidden_dims": (64, 64), "transform_type": "affine", "n_bins": 8}
+
+
 def build(spans, n_classes=2, seed=0, **params):
-    model = ConditionalFlow(spans, n_classes, **params)
+    model = ConditionalFlow(spans, n_classes, **{**MODEL, **params})
     return model.initialize(make_generator(seed, "cpu")).eval()
 
 
@@ -124,7 +128,8 @@ def test_numeric_density_is_exact_and_integrates_to_one(transform_type):
 
 
 def test_loss_is_the_negative_one_draw_bound():
-    model = build(MIXED_SPANS, numeric_noise=0.0)
+    model = build(MIXED_SPANS)
+    model.numeric_noise = 0.0
     x = random_rows(MIXED_SPANS, 32, make_generator(1, "cpu"))
     cond = torch.zeros(32, dtype=torch.long)
     with torch.no_grad():

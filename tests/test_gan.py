@@ -21,10 +21,33 @@ SPANS = [
 ]
 
 
+#: model arguments of the tests (the model has no defaults)
+MODEL = {
+    "noise_dim": 64,
+    "generator_dims": (256, 256),
+    "critic_dims": (128, 128),
+    "pac": 8,
+    "n_critic": 2,
+    "gp_weight": 10.0,
+    "aux_weight": 1.0,
+    "temperature": 0.2,
+    "ema_decay": 0.995,
+    "mmd_weight": 0.0,
+}
+
+
+def gan(spans, n_classes, **params):
+    return ConditionalWGAN(spans, n_classes, **{**MODEL, **params})
+
+
+def train_config(**settings):
+    return TrainConfig(patience=None, verbose=False, description="test", **settings)
+
+
 def small_model(**params):
     settings = {"noise_dim": 8, "generator_dims": (16,), "critic_dims": (16,), "pac": 4}
     settings.update(params)
-    return ConditionalWGAN(SPANS, 2, **settings).initialize(make_generator(0, "cpu"))
+    return gan(SPANS, 2, **settings).initialize(make_generator(0, "cpu"))
 
 
 def toy_batch(n=40, seed=0):
@@ -161,7 +184,7 @@ def test_mmd_term_brings_generated_rows_closer_to_their_class():
     scores = {}
     for weight in (0.0, 20.0):
         model = small_model(mmd_weight=weight)
-        config = TrainConfig(max_steps=200, batch_size=32, learning_rate=1e-3, patience=None)
+        config = train_config(max_steps=200, batch_size=32, learning_rate=1e-3)
         fit_loop(model, x, cond, None, None, config, make_generator(1, "cpu"), valid_seed=0)
         labels = torch.ones(400, dtype=torch.long)
         fake = model.sample(400, labels, make_generator(2, "cpu"), noise_scale=1.0)
@@ -188,9 +211,9 @@ def test_sampling_temperature_scales_the_noise():
 
 
 def test_no_classifier_for_a_single_class_or_zero_weight():
-    assert ConditionalWGAN(SPANS, 1).classifier is None
-    assert ConditionalWGAN(SPANS, 3, aux_weight=0.0).classifier is None
-    assert ConditionalWGAN(SPANS, 3).classifier is not None
+    assert gan(SPANS, 1).classifier is None
+    assert gan(SPANS, 3, aux_weight=0.0).classifier is None
+    assert gan(SPANS, 3).classifier is not None
 
 
 def test_best_validated_weights_are_kept():
@@ -198,9 +221,9 @@ def test_best_validated_weights_are_kept():
     encoder = TabularEncoder(random_state=0).fit(frame)
     x = torch.as_tensor(encoder.transform(frame))
     cond = torch.as_tensor(y, dtype=torch.long)
-    model = ConditionalWGAN(encoder.spans_, 2, generator_dims=(32,), critic_dims=(32,))
+    model = gan(encoder.spans_, 2, generator_dims=(32,), critic_dims=(32,))
     model.initialize(make_generator(0, "cpu"))
-    config = TrainConfig(max_steps=120, batch_size=32, learning_rate=1e-3, patience=None)
+    config = train_config(max_steps=120, batch_size=32, learning_rate=1e-3)
     history = fit_loop(model, x, cond, x, cond, config, make_generator(1, "cpu"), valid_seed=5)
     scores = [record["valid_loss"] for record in history]
     assert len(scores) > 2 and min(scores) < scores[0]

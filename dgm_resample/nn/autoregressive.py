@@ -68,36 +68,25 @@ class AutoregressiveModel(TabularModel):
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels.
-    hidden_dims : sequence of int, default=(128, 128)
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    hidden_dims : sequence of int
         Widths of the masked hidden layers.
-    n_components : int, default=5
+    n_components : int
         Gaussian components per numeric span (``numeric_head="mixture"``).
-    numeric_head : {"mixture", "bins"}, default="mixture"
+    numeric_head : {"mixture", "bins"}
         Likelihood head of numeric spans.
-    n_bins : int, default=32
+    n_bins : int
         Bins per numeric span (``numeric_head="bins"``).
-    min_log_scale : float, default=-7.0
-        Floor of the component log-scales.
-    clamp : float, default=10.0
-        Sampled numeric values are clipped to ``[-clamp, clamp]``; network
-        inputs are clipped to the same range.
     """
 
-    def __init__(
-        self,
-        spans,
-        n_classes,
-        hidden_dims=(128, 128),
-        n_components=5,
-        min_log_scale=-7.0,
-        clamp=10.0,
-        numeric_head="mixture",
-        n_bins=32,
-    ):
+    #: floor of the component log-scales
+    min_log_scale = -7.0
+    #: sampled numeric values are clipped to ``[-clamp, clamp]``; network inputs
+    #: are clipped to the same range
+    clamp = 10.0
+
+    def __init__(self, spans, n_classes, hidden_dims, n_components, numeric_head, n_bins):
         super().__init__()
         if numeric_head not in ("mixture", "bins"):
             raise ValueError(f"numeric_head must be 'mixture' or 'bins', got {numeric_head!r}")
@@ -109,7 +98,7 @@ class AutoregressiveModel(TabularModel):
             spans, numeric_size=num_width, categorical_size=lambda w: w
         )
         self.n_encoded, self.n_out = layout.n_encoded, layout.n_out
-        self.n_components, self.min_log_scale, self.clamp = n_components, min_log_scale, clamp
+        self.n_components = n_components
         self.order = span_order(layout.spans)
         n_spans = len(layout.spans)
         degree = [0] * n_spans  # 1-based position of each span in the order

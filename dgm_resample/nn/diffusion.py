@@ -51,10 +51,12 @@ class Denoiser(nn.Module):
     for each binary column and logits for each categorical block.
     """
 
-    def __init__(self, in_features, out_features, n_classes, hidden_dims, time_dim=32):
+    #: sinusoidal features of the time step
+    time_dim = 32
+
+    def __init__(self, in_features, out_features, n_classes, hidden_dims):
         super().__init__()
-        width = hidden_dims[0]
-        self.time_dim = time_dim
+        width, time_dim = hidden_dims[0], self.time_dim
         self.proj = nn.Linear(in_features, width)
         self.time = MLP(time_dim, width, (width,))
         # index n_classes is the "no label" token of classifier-free guidance
@@ -71,19 +73,17 @@ class TabularDiffusion(TabularModel):
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels the model is conditioned on.
-    hidden_dims : sequence of int, default=(256, 256, 256)
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    hidden_dims : sequence of int
         Widths of the denoiser (the first is also the embedding width).
-    n_timesteps : int, default=1000
+    n_timesteps : int
         Length of the training noise schedule.
-    label_dropout : float, default=0.1
+    label_dropout : float
         Rate at which the label is replaced by the null token in training.
-    discrete_weight : float, default=1.0
+    discrete_weight : float
         Weight of the discrete cross-entropy against the numeric MSE.
-    ema_decay : float, default=0.995
+    ema_decay : float
         Decay of the exponential moving average of the denoiser weights.
     """
 
@@ -91,11 +91,11 @@ class TabularDiffusion(TabularModel):
         self,
         spans,
         n_classes,
-        hidden_dims=(256, 256, 256),
-        n_timesteps=1000,
-        label_dropout=0.1,
-        discrete_weight=1.0,
-        ema_decay=0.995,
+        hidden_dims,
+        n_timesteps,
+        label_dropout,
+        discrete_weight,
+        ema_decay,
     ):
         super().__init__()
         # one discrete variable per binary and categorical span (binaries first, then

@@ -98,51 +98,38 @@ class ConditionalFlow(TabularModel):
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels.
-    n_transforms : int, default=3
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    n_transforms : int
         Masked transforms stacked on the base.
-    hidden_dims : sequence of int, default=(64, 64)
+    hidden_dims : sequence of int
         Hidden layers of the masked network that gives each transform's
         parameters from the earlier coordinates and the label.
-    transform_type : {"affine", "spline"}, default="affine"
+    transform_type : {"affine", "spline"}
         Element-wise map of each transform: monotonic affine (MAF) or a
         monotonic rational-quadratic spline on ``[-clamp, clamp]``, identity
         outside (NSF; more flexible, several times slower on CPU).
-    n_bins : int, default=8
+    n_bins : int
         Bins of each spline (``transform_type="spline"`` only).
-    embedding_dim : int, default=8
-        Width of the learned label embedding fed to every transform as context.
-    numeric_noise : float, default=0.05
-        Standard deviation of the Gaussian noise added to numeric columns in
-        :meth:`loss` (not in :meth:`log_prob`).
-    clamp : float, default=6.0
-        Numeric inputs and samples are clipped to ``[-clamp, clamp]``.
-    n_score_draws : int, default=8
-        Dequantization draws of the importance-weighted :meth:`log_prob`.
     """
 
-    def __init__(
-        self,
-        spans,
-        n_classes,
-        n_transforms=3,
-        hidden_dims=(64, 64),
-        transform_type="affine",
-        n_bins=8,
-        embedding_dim=8,
-        numeric_noise=0.05,
-        clamp=6.0,
-        n_score_draws=8,
-    ):
+    #: width of the learned label embedding fed to every transform as context
+    embedding_dim = 8
+    #: standard deviation of the Gaussian noise added to numeric columns in
+    #: :meth:`loss` (not in :meth:`log_prob`)
+    numeric_noise = 0.05
+    #: numeric inputs and samples are clipped to ``[-clamp, clamp]``
+    clamp = 6.0
+    #: dequantization draws of the importance-weighted :meth:`log_prob`
+    n_score_draws = 8
+
+    def __init__(self, spans, n_classes, n_transforms, hidden_dims, transform_type, n_bins):
         super().__init__()
         if transform_type not in TRANSFORMS:
             raise ValueError(f"transform_type must be one of {TRANSFORMS}, got {transform_type!r}.")
         self.n_transforms, self.transform_type, self.n_bins = n_transforms, transform_type, n_bins
         self.hidden_dims = tuple(hidden_dims)
-        self.numeric_noise, self.clamp, self.n_score_draws = numeric_noise, clamp, n_score_draws
+        embedding_dim, clamp = self.embedding_dim, self.clamp
         self._build_layout(spans)
         self.label = nn.Embedding(n_classes, embedding_dim)
         # offset of the dequantizer per class and discrete coordinate (zero at initialization)

@@ -74,37 +74,32 @@ class ConditionalWGAN(TabularModel):
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels the model is conditioned on.
-    noise_dim : int, default=64
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    noise_dim : int
         Size of the generator's Gaussian noise.
-    generator_dims : sequence of int, default=(256, 256)
+    generator_dims : sequence of int
         Hidden layers of the generator (with LayerNorm).
-    critic_dims : sequence of int, default=(128, 128)
+    critic_dims : sequence of int
         Hidden layers of the critic (without normalization, as the gradient
         penalty requires).
-    pac : int, default=8
+    pac : int
         Rows scored together by the critic (PacGAN); batches are padded to a
         multiple of it by re-drawing rows of the batch and then ordered by
         class (``sort_packs``), so that a pack holds rows of one class.
-    n_critic : int, default=2
+    n_critic : int
         Critic updates per generator update.
-    gp_weight : float, default=10.0
+    gp_weight : float
         Weight of the gradient penalty.
-    aux_weight : float, default=1.0
+    aux_weight : float
         Weight of the auxiliary classification loss of generated rows (no
         classifier when 0 or with a single class).
-    temperature : float, default=0.2
+    temperature : float
         Temperature of the Gumbel-softmax relaxations used in training.
-    ema_decay : float, default=0.995
+    ema_decay : float
         Decay of the moving average of generator weights used for sampling and
         validation (0 samples from the raw generator).
-    straight_through : bool, default=False
-        Feed the critic hard 0/1 and one-hot draws in training with the
-        relaxation's gradient (straight-through) instead of the soft relaxation.
-    mmd_weight : float, default=0.0
+    mmd_weight : float
         Weight of the per-class MMD term of the generator loss: for each class
         of the minibatch, :func:`rbf_mmd` between its real rows and the
         (relaxed) rows generated for it, averaged over the classes. 0 turns it
@@ -122,25 +117,23 @@ class ConditionalWGAN(TabularModel):
         self,
         spans,
         n_classes,
-        noise_dim=64,
-        generator_dims=(256, 256),
-        critic_dims=(128, 128),
-        pac=8,
-        n_critic=2,
-        gp_weight=10.0,
-        aux_weight=1.0,
-        temperature=0.2,
-        ema_decay=0.995,
-        straight_through=False,
-        mmd_weight=0.0,
+        noise_dim,
+        generator_dims,
+        critic_dims,
+        pac,
+        n_critic,
+        gp_weight,
+        aux_weight,
+        temperature,
+        ema_decay,
+        mmd_weight,
     ):
         super().__init__()
         self.mmd_weight = mmd_weight
-        self.straight_through = straight_through
         self.layout = SpanLayout(spans)
         width = self.layout.n_encoded
         self.n_classes, self.noise_dim = n_classes, noise_dim
-        self.pac, self.n_critic = max(1, int(pac)), max(1, int(n_critic))
+        self.pac, self.n_critic = int(pac), int(n_critic)
         self.gp_weight, self.aux_weight = gp_weight, aux_weight
         self.temperature, self.ema_decay = temperature, ema_decay
         leaky = partial(nn.LeakyReLU, 0.2)
@@ -187,10 +180,7 @@ class ConditionalWGAN(TabularModel):
                 noise = gumbel_noise(logits.shape, generator, raw.device) - gumbel_noise(
                     logits.shape, generator, raw.device
                 )
-                soft = torch.sigmoid((logits + noise) / self.temperature)
-                if self.straight_through:
-                    soft = soft + ((logits + noise > 0).to(soft.dtype) - soft).detach()
-                out[:, idx] = soft
+                out[:, idx] = torch.sigmoid((logits + noise) / self.temperature)
         for _, idx in layout.categorical():
             logits = raw[:, idx]
             if hard:
@@ -198,9 +188,6 @@ class ConditionalWGAN(TabularModel):
             else:
                 noise = gumbel_noise(logits.shape, generator, raw.device)
                 block = torch.softmax((logits + noise) / self.temperature, dim=-1)
-                if self.straight_through:
-                    hard_block = F.one_hot(block.argmax(-1), block.shape[-1]).to(block.dtype)
-                    block = block + (hard_block - block).detach()
             out[:, idx.reshape(-1)] = block.reshape(raw.shape[0], idx.numel())
         return out
 

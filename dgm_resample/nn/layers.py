@@ -205,11 +205,13 @@ class MixedLikelihood(nn.Module):
     (Bernoulli) and logits for each categorical block (softmax).
     """
 
-    def __init__(self, spans, min_log_scale=-5.0):
+    #: floor of the numeric log-scales
+    min_log_scale = -5.0
+
+    def __init__(self, spans):
         super().__init__()
         self.layout = SpanLayout(spans)
         self.log_scale = nn.Parameter(torch.full((self.layout.n_numeric,), -1.0))
-        self.min_log_scale = min_log_scale
 
     def _scale(self):
         return self.log_scale.clamp(self.min_log_scale, 2.0)
