@@ -178,7 +178,7 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         self.numeric_head = numeric_head
         self.n_bins = n_bins
 
-    def _build_model(self, spans, n_classes, n_rows):
+    def _build_model(self, spans, n_classes):
         return AutoregressiveModel(
             spans,
             n_classes,

@@ -63,9 +63,10 @@ class BaseDGMOverSampler(BaseOverSampler):
     Not to be used directly; subclasses implement ``_build_model``.
     """
 
-    #: parameters that only shape generation, mapped to the model attribute each
-    #: sets before every draw, so that ``set_params`` on a fitted sampler applies
-    #: to later calls of :meth:`sample` without refitting
+    #: parameters that only shape generation, mapped to the keyword of the model's
+    #: ``sample`` they are passed as at every draw: ``set_params`` on a fitted
+    #: sampler applies to later draws without refitting, and drawing never
+    #: changes a fitted model
     _sampling_parameters: dict = {}
 
     _parameter_constraints: dict = {
@@ -119,7 +120,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         self.filter_min_share = filter_min_share
 
     # ------------------------------------------------------------ hooks
-    def _build_model(self, spans, n_classes, n_rows):
+    def _build_model(self, spans, n_classes):
         """Return a fresh :class:`~dgm_resample.nn.TabularModel` for the layout."""
         raise NotImplementedError
 
@@ -165,13 +166,12 @@ class BaseDGMOverSampler(BaseOverSampler):
                 )
 
     # ------------------------------------------------------------- fit
-    def _train_config(self, device, description):
+    def _train_config(self, description):
         return TrainConfig(
             max_steps=self.max_steps,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             patience=self.patience,
-            device=device,
             verbose=bool(self.verbose),
             description=description,
         )
@@ -183,7 +183,7 @@ class BaseDGMOverSampler(BaseOverSampler):
             codes, self.validation_fraction, np.random.RandomState(seeds[0])
         )
         with local_draws():
-            model = self._build_model(self.encoder_.spans_, n_classes, len(train_idx))
+            model = self._build_model(self.encoder_.spans_, n_classes)
         model = model.initialize(make_generator(seeds[3], "cpu")).to(device)
         x = torch.as_tensor(Z, device=device)
         c = torch.as_tensor(codes, dtype=torch.long, device=device)
@@ -198,7 +198,7 @@ class BaseDGMOverSampler(BaseOverSampler):
             c_train,
             x[valid],
             c[valid],
-            self._train_config(device, description),
+            self._train_config(description),
             generator,
             valid_seed=int(seeds[2]),
         )
@@ -254,8 +254,6 @@ class BaseDGMOverSampler(BaseOverSampler):
         if n == 0:
             return np.zeros((0, self.encoder_.n_encoded_), dtype=np.float32)
         model = self.models_[label].to(device)
-        for param, attribute in self._sampling_parameters.items():
-            setattr(model, attribute, getattr(self, param))
         try:
             out = self._draw_finite(model, label, n, device, generator)
             if self.filter_neighbors is not None:
@@ -264,15 +262,21 @@ class BaseDGMOverSampler(BaseOverSampler):
             model.cpu()
         return out
 
+    def _sampling_settings(self):
+        """Keyword arguments of the model's ``sample`` from the sampling parameters."""
+        return {key: getattr(self, param) for param, key in self._sampling_parameters.items()}
+
     def _draw_finite(self, model, label, n, device, generator):
         """``n`` rows from ``model`` as a NumPy array; non-finite rows are redrawn."""
-        out = model.generate(n, self._condition(label, n, device), generator)
+        settings = self._sampling_settings()
+        out = model.sample(n, self._condition(label, n, device), generator, **settings)
         for _ in range(MAX_RESAMPLE_TRIES):
             bad = ~torch.isfinite(out).all(dim=1)
             n_bad = int(bad.sum())
             if not n_bad:
                 return out.cpu().numpy()
-            out[bad] = model.generate(n_bad, self._condition(label, n_bad, device), generator)
+            cond = self._condition(label, n_bad, device)
+            out[bad] = model.sample(n_bad, cond, generator, **settings)
         raise FloatingPointError(
             f"The model for class {_label(label)} keeps generating non-finite values."
         )

@@ -179,16 +179,13 @@ class DiffusionOverSampler(BaseDGMOverSampler):
         self.ema_decay = ema_decay
         self.eta = eta
 
-    def _build_model(self, spans, n_classes, n_rows):
+    def _build_model(self, spans, n_classes):
         return TabularDiffusion(
             spans,
             n_classes,
             hidden_dims=tuple(self.hidden_dims),
             n_timesteps=self.n_timesteps,
-            n_sampling_steps=self.n_sampling_steps,
-            guidance_scale=self.guidance_scale,
             label_dropout=self.label_dropout,
             discrete_weight=self.discrete_weight,
             ema_decay=self.ema_decay,
-            eta=self.eta,
         )

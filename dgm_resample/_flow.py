@@ -171,7 +171,7 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         self.n_bins = n_bins
         self.sampling_temperature = sampling_temperature
 
-    def _build_model(self, spans, n_classes, n_rows):
+    def _build_model(self, spans, n_classes):
         return ConditionalFlow(
             spans,
             n_classes,

@@ -225,7 +225,7 @@ class GANOverSampler(BaseDGMOverSampler):
         self.mmd_weight = mmd_weight
         self.sampling_temperature = sampling_temperature
 
-    def _build_model(self, spans, n_classes, n_rows):
+    def _build_model(self, spans, n_classes):
         return ConditionalWGAN(
             spans,
             n_classes,

@@ -24,15 +24,19 @@ MAX_VALID_PER_CLASS = 2048
 
 @dataclass
 class TrainConfig:
-    """Settings of one training run (all taken from the sampler's parameters)."""
+    """Settings of one training run (taken from the sampler's parameters).
 
-    max_steps: int = 1000
-    batch_size: int = 256
-    learning_rate: float = 1e-3
-    patience: int | None = 5
-    device: torch.device = torch.device("cpu")
-    verbose: bool = False
-    description: str = "training"
+    ``patience`` epochs without improvement of the validation score stop the
+    run (``None``: never); ``verbose`` shows a progress bar labelled
+    ``description``.
+    """
+
+    max_steps: int
+    batch_size: int
+    learning_rate: float
+    patience: int | None
+    verbose: bool
+    description: str
 
 
 def resolve_device(device):
@@ -144,29 +148,13 @@ def epoch_length(n_rows, config):
     return int(min(max(one_pass, low), high))
 
 
-@contextlib.contextmanager
-def preserved_global_rng():
-    """Restore torch's global CPU random state after the block.
-
-    Module constructors draw their initial weights from the global generator;
-    the models are re-initialized from a local generator afterwards
-    (:meth:`~dgm_resample.nn.TabularModel.initialize`), and this keeps the
-    user's global state as it was.
-    """
-    state = torch.random.get_rng_state()
-    try:
-        yield
-    finally:
-        torch.random.set_rng_state(state)
-
-
 def fit_loop(model, x, cond, x_valid, cond_valid, config, generator, valid_seed):
     """Train ``model`` within the step budget; keep the best validated weights.
 
     Parameters
     ----------
     model : TabularModel
-        Already on ``config.device``.
+        On the device of the tensors.
     x, cond : Tensor
         Encoded training rows and their class indices.
     x_valid, cond_valid : Tensor or None

@@ -118,7 +118,7 @@ class VAEOverSampler(BaseDGMOverSampler):
         self.hidden_dims = hidden_dims
         self.beta = beta
 
-    def _build_model(self, spans, n_classes, n_rows):
+    def _build_model(self, spans, n_classes):
         return ConditionalVAE(
             spans,
             n_classes,

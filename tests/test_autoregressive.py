@@ -24,8 +24,12 @@ MIXED_SPANS = [
 ]
 
 
+#: model arguments of the tests (the model has no defaults)
+MODEL = {"hidden_dims": (128, 128), "n_components": 5, "numeric_head": "mixture", "n_bins": 32}
+
+
 def build(spans, n_classes=2, seed=0, **params):
-    model = AutoregressiveModel(spans, n_classes, **params)
+    model = AutoregressiveModel(spans, n_classes, **{**MODEL, **params})
     return model.initialize(make_generator(seed, "cpu")).eval()
 
 
@@ -138,10 +142,12 @@ def test_bins_start_at_the_class_frequencies_and_sampling_follows_them():
     torch.testing.assert_close(weights[1], torch.tensor([0.5, 0.5, 3.5, 0.5]) / 5)
     generator = make_generator(0, "cpu")
     with torch.no_grad():
-        z = model.sample(20000, torch.ones(20000, dtype=torch.long), generator)[:, 0]
+        z = model.sample(20000, torch.ones(20000, dtype=torch.long), generator, temperature=1.0)
+        z = z[:, 0]
         share = torch.bincount(model._bin_index(z), minlength=4) / 20000.0
-        model.temperature = 0.25  # weights ** 4: the modal bin takes almost all rows
-        cold = model.sample(20000, torch.ones(20000, dtype=torch.long), generator)[:, 0]
+        # temperature 0.25: weights ** 4, the modal bin takes almost all rows
+        cold = model.sample(20000, torch.ones(20000, dtype=torch.long), generator, temperature=0.25)
+        cold = cold[:, 0]
     torch.testing.assert_close(share, weights[1], atol=0.015, rtol=0)
     # inside a bin the values follow the restricted standard normal
     inside = z[(z > 0) & (z < 0.6745)]
@@ -212,7 +218,9 @@ def test_degenerate_columns_train_and_sample_finite_values(validation_fraction, 
     assert new["huge"].abs().max() <= frame["huge"].abs().max()
     # the encoded samples respect the clamp and the scores are finite
     model = sampler.models_[1]
-    z = model.generate(500, torch.ones(500, dtype=torch.long), make_generator(0, "cpu"))
+    z = model.sample(
+        500, torch.ones(500, dtype=torch.long), make_generator(0, "cpu"), temperature=1.0
+    )
     assert torch.isfinite(z).all() and z.abs().max() <= 10
     assert np.isfinite(sampler.score_samples(frame, y)).all()
 
@@ -253,7 +261,7 @@ def test_model_hyperparameters_reach_the_model():
     frame, _ = mixed_frame()
     spans = TabularEncoder().fit(frame).spans_
     sampler = AutoregressiveOverSampler(hidden_dims=(8, 12), n_components=2)
-    model = sampler._build_model(spans, 3, 100)
+    model = sampler._build_model(spans, 3)
     assert isinstance(model, AutoregressiveModel)
     assert [layer.out_features for layer in model.hidden] == [8, 12]
     assert model.n_components == 2 and model.output_label.num_embeddings == 3
@@ -261,7 +269,7 @@ def test_model_hyperparameters_reach_the_model():
     n_out = 3 * 2 * n_numeric + sum(s.width for s in spans if s.kind != "numeric")
     assert model.n_out == n_out
     assert math.isclose(model.min_log_scale, -7.0)
-    binned = AutoregressiveOverSampler(numeric_head="bins", n_bins=7)._build_model(spans, 3, 100)
+    binned = AutoregressiveOverSampler(numeric_head="bins", n_bins=7)._build_model(spans, 3)
     assert binned.numeric_head == "bins" and binned.n_bins == 7
     assert binned.n_out == 7 * n_numeric + sum(s.width for s in spans if s.kind != "numeric")
 

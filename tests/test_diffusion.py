@@ -19,6 +19,20 @@ def small(**params):
     return tiny(DiffusionOverSampler, **{**SMALL, **params})
 
 
+#: model arguments of the tests (the model has no defaults)
+MODEL = {
+    "hidden_dims": (256, 256, 256),
+    "n_timesteps": 1000,
+    "label_dropout": 0.1,
+    "discrete_weight": 1.0,
+    "ema_decay": 0.995,
+}
+
+
+def diffusion(spans, n_classes, **params):
+    return TabularDiffusion(spans, n_classes, **{**MODEL, **params})
+
+
 def two_blobs(n0=300, n1=150, gap=3.0, seed=0):
     rng = np.random.default_rng(seed)
     y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
@@ -41,22 +55,24 @@ def test_schedule_is_monotone_from_one_to_almost_zero():
 
 def test_sampling_steps_are_independent_of_training_timesteps():
     spans, x, cond = encoded_toy()
-    model = TabularDiffusion(spans, 2, hidden_dims=(16,), n_timesteps=100, n_sampling_steps=5)
+    model = diffusion(spans, 2, hidden_dims=(16,), n_timesteps=100)
     model.initialize(make_generator(0, "cpu"))
-    assert model.sampling_schedule() == [100, 80, 60, 40, 20, 0]
+    assert model.sampling_schedule(5) == [100, 80, 60, 40, 20, 0]
     calls = []
-    model.ema.register_forward_hook(lambda *args: calls.append(1))
-    out = model.generate(7, torch.ones(7, dtype=torch.long), make_generator(0, "cpu"))
+    model.denoiser.register_forward_hook(lambda *args: calls.append(1))
+    settings = {"n_sampling_steps": 5, "guidance_scale": 1.0, "eta": 0.0}
+    out = model.sample(7, torch.ones(7, dtype=torch.long), make_generator(0, "cpu"), **settings)
     assert len(calls) == 5 and out.shape == (7, x.shape[1])
-    model.n_sampling_steps = 500  # more steps than the schedule: capped at n_timesteps
-    assert len(model.sampling_schedule()) == 101
+    # more steps than the schedule: capped at n_timesteps
+    assert len(model.sampling_schedule(500)) == 101
 
 
 def test_categorical_and_binary_outputs_are_valid_one_hot_with_guidance():
     spans, x, _ = encoded_toy()
-    model = TabularDiffusion(spans, 2, hidden_dims=(16,), guidance_scale=3.0, n_sampling_steps=7)
+    model = diffusion(spans, 2, hidden_dims=(16,))
     model.initialize(make_generator(0, "cpu"))
-    out = model.generate(50, torch.zeros(50, dtype=torch.long), make_generator(1, "cpu"))
+    settings = {"n_sampling_steps": 7, "guidance_scale": 3.0, "eta": 0.0}
+    out = model.sample(50, torch.zeros(50, dtype=torch.long), make_generator(1, "cpu"), **settings)
     assert torch.isfinite(out).all()
     for span in spans:
         block = out[:, span.start : span.stop]
@@ -71,21 +87,21 @@ def test_categorical_and_binary_outputs_are_valid_one_hot_with_guidance():
 
 def test_ema_weights_follow_training_and_live_in_the_state_dict():
     spans, x, cond = encoded_toy()
-    model = TabularDiffusion(spans, 2, hidden_dims=(16,), ema_decay=0.9)
+    model = diffusion(spans, 2, hidden_dims=(16,), ema_decay=0.9)
     model.initialize(make_generator(0, "cpu"))
     (optimizer,) = model.configure_optimizers(1e-2)
     optimized = {id(p) for group in optimizer.param_groups for p in group["params"]}
-    assert not any(id(p) in optimized for p in model.ema.parameters())
-    before = model.ema.proj.weight.clone()
+    assert not any(id(p) in optimized for p in model.ema.averages().values())
+    before = model.ema.averages()["proj.weight"].clone()
     generator = make_generator(0, "cpu")
     for _ in range(5):
         model.train_step(x[:64], cond[:64], [optimizer], generator)
-    assert int(model.ema_updates) == 5
-    ema, live = model.ema.proj.weight, model.denoiser.proj.weight
+    assert int(model.ema.n_updates) == 5
+    ema, live = model.ema.averages()["proj.weight"], model.denoiser.proj.weight
     assert not torch.equal(ema, before) and not torch.equal(ema, live)
     assert any(key.startswith("ema.") for key in model.state_dict())
     clone = pickle.loads(pickle.dumps(model))
-    assert torch.equal(clone.ema.proj.weight, ema)
+    assert torch.equal(clone.ema.averages()["proj.weight"], ema)
 
 
 def test_numeric_only_and_discrete_only_tables():
@@ -171,11 +187,13 @@ def test_model_hyperparameters_reach_the_model():
         ema_decay=0.9,
         eta=0.3,
     )
-    model = sampler._build_model(spans, 3, 100)
+    model = sampler._build_model(spans, 3)
     assert isinstance(model, TabularDiffusion)
-    assert (model.n_timesteps, model.n_sampling_steps) == (50, 4)
-    assert (model.guidance_scale, model.label_dropout) == (1.5, 0.3)
-    assert (model.discrete_weight, model.ema_decay, model.eta) == (2.0, 0.9, 0.3)
+    assert model.n_timesteps == 50 and model.label_dropout == 0.3
+    assert (model.discrete_weight, model.ema_decay) == (2.0, 0.9)
+    # the sampling settings are passed to every draw, not stored on the model
+    settings = sampler._sampling_settings()
+    assert settings == {"n_sampling_steps": 4, "guidance_scale": 1.5, "eta": 0.3}
     assert model.denoiser.label.num_embeddings == 4  # 3 classes + the null label
     assert model.denoiser.proj.out_features == 8
 

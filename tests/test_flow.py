@@ -25,8 +25,12 @@ MIXED_SPANS = [
 DISCRETE_SPANS = [Span(0, 1, "binary"), Span(1, 3, "categorical"), Span(4, 1, "binary")]
 
 
+#: model arguments of the tests (the model has no defaults)
+MODEL = {"n_transforms": 3, "hidden_dims": (64, 64), "transform_type": "affine", "n_bins": 8}
+
+
 def build(spans, n_classes=2, seed=0, **params):
-    model = ConditionalFlow(spans, n_classes, **params)
+    model = ConditionalFlow(spans, n_classes, **{**MODEL, **params})
     return model.initialize(make_generator(seed, "cpu")).eval()
 
 
@@ -73,7 +77,9 @@ def test_flow_coordinates_follow_the_spans():
     # a table of single-level columns still has one (free) coordinate to sample
     constant = build([Span(0, 1, "categorical"), Span(1, 1, "categorical")])
     assert constant.n_flow == 1
-    out = constant.generate(4, torch.zeros(4, dtype=torch.long), make_generator(0, "cpu"))
+    out = constant.sample(
+        4, torch.zeros(4, dtype=torch.long), make_generator(0, "cpu"), temperature=1.0
+    )
     assert torch.equal(out, torch.ones(4, 2))
 
 
@@ -101,8 +107,8 @@ def test_discrete_probabilities_sum_to_one_and_match_the_sampler():
     # the cells tile the space: the probabilities of all outcomes sum to one
     assert abs(float(p.sum()) - 1.0) < 0.02
     assert float(one_draw.mean()) < float(p.log().mean())  # one draw: a looser bound
-    samples = model.generate(
-        50_000, torch.zeros(50_000, dtype=torch.long), make_generator(4, "cpu")
+    samples = model.sample(
+        50_000, torch.zeros(50_000, dtype=torch.long), make_generator(4, "cpu"), temperature=1.0
     )
     frequency = torch.stack([(samples == row).all(1).float().mean() for row in x])
     assert float(frequency.sum()) == pytest.approx(1.0)
@@ -122,7 +128,8 @@ def test_numeric_density_is_exact_and_integrates_to_one(transform_type):
 
 
 def test_loss_is_the_negative_one_draw_bound():
-    model = build(MIXED_SPANS, numeric_noise=0.0)
+    model = build(MIXED_SPANS)
+    model.numeric_noise = 0.0
     x = random_rows(MIXED_SPANS, 32, make_generator(1, "cpu"))
     cond = torch.zeros(32, dtype=torch.long)
     with torch.no_grad():
@@ -215,7 +222,9 @@ def test_degenerate_columns_train_and_sample_finite_values(validation_fraction):
     assert new["huge"].abs().max() <= frame["huge"].abs().max()
     assert set(new["count"]) <= set(range(frame["count"].max() + 1))
     model = sampler.models_[1]
-    z = model.generate(500, torch.ones(500, dtype=torch.long), make_generator(0, "cpu"))
+    z = model.sample(
+        500, torch.ones(500, dtype=torch.long), make_generator(0, "cpu"), temperature=1.0
+    )
     assert torch.isfinite(z).all() and z.abs().max() <= 6
     assert np.isfinite(sampler.score_samples(frame, y)).all()
 
@@ -270,12 +279,12 @@ def test_model_hyperparameters_reach_the_model():
     sampler = FlowOverSampler(
         n_transforms=5, hidden_dims=(8, 12), transform_type="spline", n_bins=4
     )
-    model = sampler._build_model(spans, 3, 100)
+    model = sampler._build_model(spans, 3)
     assert isinstance(model, ConditionalFlow)
     assert len(model.flow.transform.transforms) == 5
     assert model.transform_type == "spline" and model.n_bins == 4
     assert model.hidden_dims == (8, 12) and model.label.num_embeddings == 3
     hyper = model.flow.transform.transforms[0].hyper
     assert [layer.out_features for layer in hyper if hasattr(layer, "out_features")][:2] == [8, 12]
-    defaults = FlowOverSampler()._build_model(spans, 2, 100)
+    defaults = FlowOverSampler()._build_model(spans, 2)
     assert defaults.transform_type == "affine" and len(defaults.flow.transform.transforms) == 3

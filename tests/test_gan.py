@@ -21,10 +21,33 @@ SPANS = [
 ]
 
 
+#: model arguments of the tests (the model has no defaults)
+MODEL = {
+    "noise_dim": 64,
+    "generator_dims": (256, 256),
+    "critic_dims": (128, 128),
+    "pac": 8,
+    "n_critic": 2,
+    "gp_weight": 10.0,
+    "aux_weight": 1.0,
+    "temperature": 0.2,
+    "ema_decay": 0.995,
+    "mmd_weight": 0.0,
+}
+
+
+def gan(spans, n_classes, **params):
+    return ConditionalWGAN(spans, n_classes, **{**MODEL, **params})
+
+
+def train_config(**settings):
+    return TrainConfig(patience=None, verbose=False, description="test", **settings)
+
+
 def small_model(**params):
     settings = {"noise_dim": 8, "generator_dims": (16,), "critic_dims": (16,), "pac": 4}
     settings.update(params)
-    return ConditionalWGAN(SPANS, 2, **settings).initialize(make_generator(0, "cpu"))
+    return gan(SPANS, 2, **settings).initialize(make_generator(0, "cpu"))
 
 
 def toy_batch(n=40, seed=0):
@@ -42,7 +65,9 @@ def test_output_layer_follows_the_spans():
     model = small_model()
     with torch.no_grad():  # huge pre-activations must stay bounded and finite
         model.generator[-1].bias.fill_(1e6)
-    out = model.generate(200, torch.ones(200, dtype=torch.long), make_generator(1, "cpu"))
+    out = model.sample(
+        200, torch.ones(200, dtype=torch.long), make_generator(1, "cpu"), noise_scale=1.0
+    )
     assert torch.isfinite(out).all()
     assert out[:, [0, 5]].abs().max() <= NUMERIC_BOUND
     assert set(out[:, 1].unique().tolist()) <= {0.0, 1.0}
@@ -83,6 +108,20 @@ def test_packs_hold_rows_of_one_class():
     assert torch.equal(padded, x)
 
 
+def test_train_step_gives_every_parameter_a_gradient():
+    # no single loss: the critic, the classifier and the generator each get
+    # their own updates, and the generator's loss reaches all three
+    model = small_model()
+    x, cond = toy_batch(32)
+    model.train_step(x, cond, model.configure_optimizers(1e-3), make_generator(0, "cpu"))
+    missing = [
+        name
+        for name, p in model.named_parameters()
+        if p.grad is None or not torch.isfinite(p.grad).all()
+    ]
+    assert model.classifier is not None and not missing, missing
+
+
 def test_ema_weights_are_buffers_that_follow_the_generator():
     model = small_model(ema_decay=0.9)
     before = {k: v.clone() for k, v in model.ema.averages().items()}
@@ -106,13 +145,15 @@ def test_ema_weights_are_buffers_that_follow_the_generator():
 def test_sampling_uses_the_averaged_weights():
     model = small_model()
     cond = torch.zeros(10, dtype=torch.long)
-    first = model.generate(10, cond, make_generator(3, "cpu"))
+    first = model.sample(10, cond, make_generator(3, "cpu"), noise_scale=1.0)
     with torch.no_grad():  # moving the live generator does not change samples
         for p in model.generator.parameters():
             p.add_(1.0)
-    torch.testing.assert_close(model.generate(10, cond, make_generator(3, "cpu")), first)
+    torch.testing.assert_close(
+        model.sample(10, cond, make_generator(3, "cpu"), noise_scale=1.0), first
+    )
     model.ema_decay = 0.0
-    assert not torch.equal(model.generate(10, cond, make_generator(3, "cpu")), first)
+    assert not torch.equal(model.sample(10, cond, make_generator(3, "cpu"), noise_scale=1.0), first)
 
 
 def test_mmd_separates_shifted_distributions():
@@ -143,10 +184,10 @@ def test_mmd_term_brings_generated_rows_closer_to_their_class():
     scores = {}
     for weight in (0.0, 20.0):
         model = small_model(mmd_weight=weight)
-        config = TrainConfig(max_steps=200, batch_size=32, learning_rate=1e-3, patience=None)
+        config = train_config(max_steps=200, batch_size=32, learning_rate=1e-3)
         fit_loop(model, x, cond, None, None, config, make_generator(1, "cpu"), valid_seed=0)
         labels = torch.ones(400, dtype=torch.long)
-        fake = model.generate(400, labels, make_generator(2, "cpu"))
+        fake = model.sample(400, labels, make_generator(2, "cpu"), noise_scale=1.0)
         scores[weight] = float(rbf_mmd(x[cond == 1], fake))
     assert scores[20.0] < 0.5 * scores[0.0]
 
@@ -156,8 +197,7 @@ def test_sampling_temperature_scales_the_noise():
     cond = torch.zeros(300, dtype=torch.long)
     spread = {}
     for scale in (1.0, 0.05):
-        model.noise_scale = scale
-        out = model.generate(300, cond, make_generator(3, "cpu"))
+        out = model.sample(300, cond, make_generator(3, "cpu"), noise_scale=scale)
         spread[scale] = float(out[:, [0, 5]].std(0).mean())
     assert spread[0.05] < 0.2 * spread[1.0]
     # the sampler's parameter reaches the model at sampling time, without a refit
@@ -166,14 +206,14 @@ def test_sampling_temperature_scales_the_noise():
     sampler.fit_resample(X, y)
     wide = sampler.sample(300, y=1, random_state=0)
     narrow = sampler.set_params(sampling_temperature=0.05).sample(300, y=1, random_state=0)
-    assert sampler.models_[1].noise_scale == 0.05
+    assert not hasattr(sampler.models_[1], "noise_scale")  # passed to the draw, not stored
     assert narrow.std(0).mean() < 0.5 * wide.std(0).mean()
 
 
 def test_no_classifier_for_a_single_class_or_zero_weight():
-    assert ConditionalWGAN(SPANS, 1).classifier is None
-    assert ConditionalWGAN(SPANS, 3, aux_weight=0.0).classifier is None
-    assert ConditionalWGAN(SPANS, 3).classifier is not None
+    assert gan(SPANS, 1).classifier is None
+    assert gan(SPANS, 3, aux_weight=0.0).classifier is None
+    assert gan(SPANS, 3).classifier is not None
 
 
 def test_best_validated_weights_are_kept():
@@ -181,9 +221,9 @@ def test_best_validated_weights_are_kept():
     encoder = TabularEncoder(random_state=0).fit(frame)
     x = torch.as_tensor(encoder.transform(frame))
     cond = torch.as_tensor(y, dtype=torch.long)
-    model = ConditionalWGAN(encoder.spans_, 2, generator_dims=(32,), critic_dims=(32,))
+    model = gan(encoder.spans_, 2, generator_dims=(32,), critic_dims=(32,))
     model.initialize(make_generator(0, "cpu"))
-    config = TrainConfig(max_steps=120, batch_size=32, learning_rate=1e-3, patience=None)
+    config = train_config(max_steps=120, batch_size=32, learning_rate=1e-3)
     history = fit_loop(model, x, cond, x, cond, config, make_generator(1, "cpu"), valid_seed=5)
     scores = [record["valid_loss"] for record in history]
     assert len(scores) > 2 and min(scores) < scores[0]
@@ -271,7 +311,7 @@ def test_hyperparameters_reach_the_model():
         ema_decay=0.9,
         mmd_weight=3.0,
     )
-    model = sampler._build_model(spans, 2, 100)
+    model = sampler._build_model(spans, 2)
     assert isinstance(model, ConditionalWGAN)
     assert (model.noise_dim, model.pac, model.n_critic) == (5, 3, 2)
     assert (model.gp_weight, model.aux_weight, model.temperature, model.ema_decay) == (

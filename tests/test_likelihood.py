@@ -69,7 +69,7 @@ def test_sampling_temperature_applies_after_fit_without_refitting(cls):
 
         def bin_entropy(rows):
             z = torch.as_tensor(sampler.encoder_.transform(rows), dtype=torch.float32)
-            bins = model._bin_index(z[:, model.num_x])
+            bins = model._bin_index(z[:, model.layout.numeric_idx])
             counts = torch.nn.functional.one_hot(bins, model.n_bins).sum(0)
             p = counts / counts.sum(0)
             return -(p * torch.log(p.clamp_min(1e-12))).sum(-1)

@@ -1,12 +1,89 @@
 """One contract test over every torch model family (through each sampler's hook)."""
 
+import inspect
+import pickle
+
 import numpy as np
 import pytest
 import torch
 from _helpers import SAMPLERS, mixed_frame, tiny, with_variants
 
 from dgm_resample import TabularEncoder
+from dgm_resample._base import BaseDGMOverSampler
 from dgm_resample._training import make_generator
+
+#: a valid non-default value of every parameter a sampler adds to the base's
+#: (a new parameter must be listed here, so that the defaults test covers it)
+OTHER_VALUES = {
+    "VAEOverSampler": {"latent_dim": 3, "hidden_dims": (16, 8), "beta": 0.5},
+    "GANOverSampler": {
+        "noise_dim": 5,
+        "generator_dims": (16, 8),
+        "critic_dims": (12,),
+        "pac": 3,
+        "n_critic": 3,
+        "gp_weight": 1.0,
+        "aux_weight": 0.5,
+        "temperature": 0.5,
+        "ema_decay": 0.9,
+        "mmd_weight": 2.0,
+        "sampling_temperature": 0.5,
+    },
+    "FlowOverSampler": {
+        "n_transforms": 2,
+        "hidden_dims": (16, 8),
+        "transform_type": "spline",
+        "n_bins": 4,
+        "sampling_temperature": 0.5,
+    },
+    "AutoregressiveOverSampler": {
+        "hidden_dims": (16, 8),
+        "n_components": 2,
+        "sampling_temperature": 0.5,
+        "numeric_head": "bins",
+        "n_bins": 7,
+    },
+    "DiffusionOverSampler": {
+        "hidden_dims": (16, 8),
+        "n_timesteps": 50,
+        "n_sampling_steps": 3,
+        "guidance_scale": 2.0,
+        "label_dropout": 0.3,
+        "discrete_weight": 2.0,
+        "ema_decay": 0.9,
+        "eta": 0.5,
+    },
+}
+
+
+def _widths(module):
+    """Hidden widths of a sequence of layers (every linear output width but the last)."""
+    return tuple(layer.out_features for layer in module if hasattr(layer, "out_features"))[:-1]
+
+
+#: where a parameter shows in the built model when not as an attribute of its name
+PROBES = {
+    ("VAEOverSampler", "hidden_dims"): lambda m: _widths(m.encoder),
+    ("GANOverSampler", "generator_dims"): lambda m: _widths(m.generator),
+    ("GANOverSampler", "critic_dims"): lambda m: _widths(m.critic),
+    ("FlowOverSampler", "hidden_dims"): lambda m: _widths(m.flow.transform.transforms[0].hyper),
+    ("FlowOverSampler", "n_transforms"): lambda m: len(m.flow.transform.transforms),
+    ("AutoregressiveOverSampler", "hidden_dims"): lambda m: tuple(
+        layer.out_features for layer in m.hidden
+    ),
+    ("DiffusionOverSampler", "hidden_dims"): lambda m: (
+        m.denoiser.proj.out_features,
+        *_widths(m.denoiser.net),
+    ),
+    ("DiffusionOverSampler", "n_timesteps"): lambda m: len(m.alpha_bar) - 1,
+}
+
+
+def family_parameters(cls):
+    """The parameters ``cls`` adds to the base sampler's, with their defaults."""
+    base = inspect.signature(BaseDGMOverSampler).parameters
+    own = inspect.signature(cls).parameters
+    return {name: p.default for name, p in own.items() if name not in base}
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +95,13 @@ def toy():
 
 
 def build(cls, spans, seed=0):
-    model = tiny(cls)._build_model(spans, 2, 200)
+    model = tiny(cls)._build_model(spans, 2)
     return model.initialize(make_generator(seed, "cpu"))
+
+
+def draw(cls, model, n, cond, seed):
+    """``model.sample`` with the sampling settings of the sampler's defaults."""
+    return model.sample(n, cond, make_generator(seed, "cpu"), **tiny(cls)._sampling_settings())
 
 
 @pytest.fixture(params=with_variants(SAMPLERS))
@@ -39,6 +121,8 @@ def test_initialize_is_deterministic(sampler_cls, toy):
 def test_loss_is_finite_and_every_parameter_gets_a_gradient(sampler_cls, toy):
     spans, x, cond = toy
     model = build(sampler_cls, spans)
+    if not hasattr(model, "loss"):
+        pytest.skip(f"{sampler_cls.func.__name__} trains with its own train_step")
     model.train()
     loss = model.loss(x, cond, generator=make_generator(0, "cpu"))
     assert loss.ndim == 0 and torch.isfinite(loss)
@@ -72,8 +156,8 @@ def test_samples_have_the_encoded_layout(sampler_cls, toy):
     model = build(sampler_cls, spans)
     model.train()
     cond = torch.tensor([0] * 5 + [1] * 6)
-    out = model.generate(11, cond, make_generator(0, "cpu"))
-    assert model.training, "generate() must restore the training mode"
+    out = draw(sampler_cls, model, 11, cond, 0)
+    assert model.training, "sample() must not change the training mode"
     assert out.shape == (11, x.shape[1])
     assert torch.isfinite(out).all()
     for span in spans:
@@ -88,8 +172,8 @@ def test_samples_have_the_encoded_layout(sampler_cls, toy):
 def test_eval_mode_is_deterministic_given_the_generator(sampler_cls, toy):
     spans, x, cond = toy
     model = build(sampler_cls, spans).eval()
-    a = model.generate(20, torch.ones(20, dtype=torch.long), make_generator(5, "cpu"))
-    b = model.generate(20, torch.ones(20, dtype=torch.long), make_generator(5, "cpu"))
+    a = draw(sampler_cls, model, 20, torch.ones(20, dtype=torch.long), 5)
+    b = draw(sampler_cls, model, 20, torch.ones(20, dtype=torch.long), 5)
     assert torch.equal(a, b)
     va = model.validation_loss(x, cond, make_generator(5, "cpu"))
     vb = model.validation_loss(x, cond, make_generator(5, "cpu"))
@@ -105,3 +189,55 @@ def test_log_prob_when_exact(sampler_cls, toy):
         log_prob = model.log_prob(x, cond)
     assert log_prob.shape == (len(x),)
     assert torch.isfinite(log_prob).all()
+
+
+def _fit_tiny(cls, **params):
+    X = np.random.default_rng(0).normal(size=(120, 3))
+    y = np.repeat([0, 1], [80, 40])
+    sampler = tiny(cls, max_steps=2, **params)
+    sampler.fit_resample(X, y)
+    return sampler
+
+
+@pytest.mark.parametrize("which", ["defaults", "other values"])
+@pytest.mark.parametrize("cls", SAMPLERS, ids=lambda cls: cls.__name__)
+def test_every_sampler_parameter_reaches_the_model(cls, which):
+    """Defaults live in the sampler signatures: the model gets exactly those
+    (built by a fit; sampling settings passed to every draw)."""
+    defaults = family_parameters(cls)
+    assert set(defaults) == set(OTHER_VALUES[cls.__name__]), "list the new parameter"
+    values = defaults if which == "defaults" else OTHER_VALUES[cls.__name__]
+    assert which == "defaults" or all(values[name] != defaults[name] for name in values)
+    # tiny()'s batch_size (64) leaves the GAN's pac (at most batch_size // 8) unclamped
+    sampler = _fit_tiny(cls, **values)
+    model = sampler.models_[1]
+    drawn = []
+    draw_rows = model.sample
+
+    def recording(n, cond, generator, **settings):
+        drawn.append(settings)
+        return draw_rows(n, cond, generator, **settings)
+
+    model.sample = recording
+    sampler.sample(3, y=1, random_state=0)
+    for name, expected in values.items():
+        if name in sampler._sampling_parameters:
+            got = drawn[-1][sampler._sampling_parameters[name]]
+        elif (cls.__name__, name) in PROBES:
+            got = PROBES[cls.__name__, name](model)
+        else:
+            got = getattr(model, name)
+        if isinstance(expected, (list, tuple)):
+            got, expected = tuple(got), tuple(expected)
+        assert got == expected, name
+
+
+@pytest.mark.parametrize("cls", SAMPLERS, ids=lambda cls: cls.__name__)
+def test_drawing_leaves_the_fitted_model_unchanged(cls):
+    sampler = _fit_tiny(cls)
+    before = pickle.dumps(sampler.models_)
+    sampler.sample(5, y=1, random_state=0)
+    other = OTHER_VALUES[cls.__name__]
+    sampler.set_params(**{name: other[name] for name in sampler._sampling_parameters})
+    sampler.sample(5, y=1, random_state=0)
+    assert pickle.dumps(sampler.models_) == before

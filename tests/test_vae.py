@@ -76,7 +76,7 @@ def test_model_hyperparameters_reach_the_model():
     frame, _ = mixed_frame()
     spans = TabularEncoder().fit(frame).spans_
     sampler = VAEOverSampler(latent_dim=3, hidden_dims=(8,), beta=0.5)
-    model = sampler._build_model(spans, 2, 100)
+    model = sampler._build_model(spans, 2)
     assert isinstance(model, ConditionalVAE)
     assert model.latent_dim == 3 and model.beta == 0.5
     assert model.encoder[0].out_features == 8

@@ -13,11 +13,11 @@ import math
 import torch
 from torch import nn, special
 from torch.nn import functional as F
+from zuko.nn import MaskedLinear
 
 from .base import TabularModel
-from .layers import gumbel_noise, sample_one_hot
+from .layers import LOG_2PI, SpanLayout, sample_bernoulli, sample_index, sample_one_hot
 
-_LOG_2PI = math.log(2 * math.pi)
 _KIND_RANK = {"binary": 0, "categorical": 1, "numeric": 2}
 _U_EPS = 1e-7  # the quantile encoding's own bound: norm.ppf(1e-7) = -5.2
 
@@ -32,15 +32,11 @@ def span_order(spans):
     return sorted(range(len(spans)), key=lambda i: (_KIND_RANK[spans[i].kind], i))
 
 
-class MaskedLinear(nn.Linear):
-    """A linear layer whose weight is multiplied by a fixed 0/1 connectivity mask."""
-
-    def __init__(self, in_features, out_features, mask):
-        super().__init__(in_features, out_features)
-        self.register_buffer("mask", mask.to(torch.float32), persistent=False)
-
-    def forward(self, x):
-        return F.linear(x, self.weight * self.mask, self.bias)
+def _masked_linear(adjacency):
+    """``zuko.nn.MaskedLinear`` whose fixed mask (derived from the spans) is not saved."""
+    layer = MaskedLinear(adjacency)
+    layer.register_buffer("mask", layer.mask, persistent=False)
+    return layer
 
 
 def _soft_clamp(value, low, high):
@@ -72,114 +68,49 @@ class AutoregressiveModel(TabularModel):
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels.
-    hidden_dims : sequence of int, default=(128, 128)
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    hidden_dims : sequence of int
         Widths of the masked hidden layers.
-    n_components : int, default=5
+    n_components : int
         Gaussian components per numeric span (``numeric_head="mixture"``).
-    numeric_head : {"mixture", "bins"}, default="mixture"
+    numeric_head : {"mixture", "bins"}
         Likelihood head of numeric spans.
-    n_bins : int, default=32
+    n_bins : int
         Bins per numeric span (``numeric_head="bins"``).
-    min_log_scale : float, default=-7.0
-        Floor of the component log-scales.
-    clamp : float, default=10.0
-        Sampled numeric values are clipped to ``[-clamp, clamp]``; network
-        inputs are clipped to the same range.
-    temperature : float, default=1.0
-        Tempering of the numeric heads in :meth:`sample` (an attribute; may
-        be changed after training).
     """
 
-    def __init__(
-        self,
-        spans,
-        n_classes,
-        hidden_dims=(128, 128),
-        n_components=5,
-        min_log_scale=-7.0,
-        clamp=10.0,
-        temperature=1.0,
-        numeric_head="mixture",
-        n_bins=32,
-    ):
+    #: floor of the component log-scales
+    min_log_scale = -7.0
+    #: sampled numeric values are clipped to ``[-clamp, clamp]``; network inputs
+    #: are clipped to the same range
+    clamp = 10.0
+
+    def __init__(self, spans, n_classes, hidden_dims, n_components, numeric_head, n_bins):
         super().__init__()
         if numeric_head not in ("mixture", "bins"):
             raise ValueError(f"numeric_head must be 'mixture' or 'bins', got {numeric_head!r}")
-        self.temperature = float(temperature)
         self.numeric_head, self.n_bins = numeric_head, int(n_bins)
-        self.spans = tuple(spans)
-        self.n_encoded = max((s.stop for s in self.spans), default=0)
-        self.n_components, self.min_log_scale, self.clamp = n_components, min_log_scale, clamp
         self.hidden_dims = tuple(hidden_dims)
-        self.order = span_order(self.spans)
-        n_spans = len(self.spans)
+        # network outputs: numeric heads first, then binary logits, then categorical blocks
+        num_width = 3 * n_components if numeric_head == "mixture" else self.n_bins
+        self.layout = layout = SpanLayout(
+            spans, numeric_size=num_width, categorical_size=lambda w: w
+        )
+        self.n_encoded, self.n_out = layout.n_encoded, layout.n_out
+        self.n_components = n_components
+        self.order = span_order(layout.spans)
+        n_spans = len(layout.spans)
         degree = [0] * n_spans  # 1-based position of each span in the order
         for position, index in enumerate(self.order):
             degree[index] = position + 1
-
-        # input degrees, output layout and degrees
         in_degree = torch.zeros(self.n_encoded, dtype=torch.long)
-        self._out_slices, width = [None] * n_spans, 0
-        numeric, binary, categorical = [], [], {}
-        for i, s in enumerate(self.spans):
+        out_deg = torch.zeros(self.n_out, dtype=torch.long)
+        for i, s in enumerate(layout.spans):
             in_degree[s.start : s.stop] = degree[i]
-        num_width = 3 * n_components if numeric_head == "mixture" else self.n_bins
-        for i, s in enumerate(self.spans):  # numeric params first, then binary, then blocks
-            if s.kind == "numeric":
-                self._out_slices[i] = (width, width + num_width)
-                numeric.append((s.start, width))
-                width += num_width
-        for i, s in enumerate(self.spans):
-            if s.kind == "binary":
-                self._out_slices[i] = (width, width + 1)
-                binary.append((s.start, width))
-                width += 1
-        for i, s in enumerate(self.spans):
-            if s.kind == "categorical":
-                self._out_slices[i] = (width, width + s.width)
-                categorical.setdefault(s.width, []).append((s.start, width))
-                width += s.width
-        self.n_out = width
-        out_deg = torch.zeros(width, dtype=torch.long)
-        for i in range(n_spans):
-            lo, hi = self._out_slices[i]
+            lo, hi = layout.span_slices[i]
             out_deg[lo:hi] = degree[i]
-
-        # index buffers: encoded columns and their output parameters, per kind
         k = n_components
-        self.register_buffer(
-            "num_x", torch.tensor([a for a, _ in numeric], dtype=torch.long), persistent=False
-        )
-        self.register_buffer(
-            "num_out",
-            torch.tensor(
-                [list(range(o, o + num_width)) for _, o in numeric], dtype=torch.long
-            ).reshape(len(numeric), num_width),
-            persistent=False,
-        )
-        self.register_buffer(
-            "bin_x", torch.tensor([a for a, _ in binary], dtype=torch.long), persistent=False
-        )
-        self.register_buffer(
-            "bin_out", torch.tensor([o for _, o in binary], dtype=torch.long), persistent=False
-        )
-        self.cat_widths = tuple(sorted(categorical))
-        for w in self.cat_widths:
-            starts = categorical[w]
-            self.register_buffer(
-                f"cat_x_{w}",
-                torch.tensor([list(range(a, a + w)) for a, _ in starts], dtype=torch.long),
-                persistent=False,
-            )
-            self.register_buffer(
-                f"cat_out_{w}",
-                torch.tensor([list(range(o, o + w)) for _, o in starts], dtype=torch.long),
-                persistent=False,
-            )
         # fixed spread of the initial component means (a buffer, not learned)
         self.register_buffer(
             "mean_offset",
@@ -194,14 +125,14 @@ class AutoregressiveModel(TabularModel):
         for h in self.hidden_dims:
             deg = torch.arange(h) % max_hidden + 1
             mask = (deg[:, None] >= prev_deg[None, :]) & (prev_deg[None, :] > 0)
-            layers.append(MaskedLinear(len(prev_deg), h, mask))
+            layers.append(_masked_linear(mask))
             embeddings.append(nn.Embedding(n_classes, h))
             prev_deg = deg
         self.hidden = nn.ModuleList(layers)
         self.hidden_labels = nn.ModuleList(embeddings)
-        self.output = MaskedLinear(len(prev_deg), width, out_deg[:, None] > prev_deg[None, :])
-        self.skip = MaskedLinear(self.n_encoded, width, out_deg[:, None] > in_degree[None, :])
-        self.output_label = nn.Embedding(n_classes, width)
+        self.output = _masked_linear(out_deg[:, None] > prev_deg[None, :])
+        self.skip = _masked_linear(out_deg[:, None] > in_degree[None, :])
+        self.output_label = nn.Embedding(n_classes, self.n_out)
         self.activation = nn.SiLU()
 
     # ----------------------------------------------------------- network
@@ -229,31 +160,31 @@ class AutoregressiveModel(TabularModel):
         """
         self.output.bias.zero_()
         self.skip.bias.zero_()
-        k = self.n_components
+        k, layout = self.n_components, self.layout
         for label in range(self.output_label.num_embeddings):
             rows = x[cond == label]
             if not len(rows):
                 continue
             vector, n = self.output_label.weight[label], len(rows)
-            if self.bin_x.numel():
-                p = (rows[:, self.bin_x].sum(0) + 0.5) / (n + 1.0)
-                vector[self.bin_out] = torch.log(p) - torch.log1p(-p)
-            for w in self.cat_widths:
-                counts = rows[:, getattr(self, f"cat_x_{w}")].sum(0)
+            if layout.binary_idx.numel():
+                p = (rows[:, layout.binary_idx].sum(0) + 0.5) / (n + 1.0)
+                vector[layout.binary_out] = torch.log(p) - torch.log1p(-p)
+            for w, columns, outputs in layout.categorical_packed():
+                counts = rows[:, columns].sum(0)
                 p = (counts + 0.5) / (n + 0.5 * w)
-                vector[getattr(self, f"cat_out_{w}")] = torch.log(p)
-            if self.num_x.numel() and self.numeric_head == "bins":
-                bins = self._bin_index(rows[:, self.num_x])
+                vector[outputs] = torch.log(p)
+            if layout.n_numeric and self.numeric_head == "bins":
+                bins = self._bin_index(rows[:, layout.numeric_idx])
                 counts = F.one_hot(bins, self.n_bins).sum(0).to(vector.dtype)
-                vector[self.num_out] = torch.log((counts + 0.5) / (n + 0.5 * self.n_bins))
-            elif self.num_x.numel():
-                values = rows[:, self.num_x].clamp(-self.clamp, self.clamp)
+                vector[layout.numeric_out] = torch.log((counts + 0.5) / (n + 0.5 * self.n_bins))
+            elif layout.n_numeric:
+                values = rows[:, layout.numeric_idx].clamp(-self.clamp, self.clamp)
                 mean = values.mean(0)
                 std = values.std(0, unbiased=False).clamp(min=math.exp(self.min_log_scale + 1))
                 means = mean[:, None] + self.mean_offset * (std[:, None] - 1.0)
                 log_scales = torch.log(std / 2.0 if k > 1 else std)[:, None].expand(-1, k)
                 params = torch.cat([torch.zeros_like(means), means, log_scales], dim=1)
-                vector[self.num_out] = params
+                vector[layout.numeric_out] = params
         return self
 
     def forward(self, x, cond):
@@ -266,8 +197,7 @@ class AutoregressiveModel(TabularModel):
 
     def span_outputs(self, index):
         """Columns of :meth:`forward`'s output holding the parameters of span ``index``."""
-        lo, hi = self._out_slices[index]
-        return slice(lo, hi)
+        return slice(*self.layout.span_slices[index])
 
     def _mixture(self, params):
         """Split numeric parameters ``(..., 3K)`` into log-weights, means, log-scales."""
@@ -285,18 +215,17 @@ class AutoregressiveModel(TabularModel):
         if self.numeric_head == "bins":
             log_w = F.log_softmax(params, dim=-1)
             chosen = log_w.gather(-1, self._bin_index(value).unsqueeze(-1)).squeeze(-1)
-            return chosen + math.log(self.n_bins) - 0.5 * value.pow(2) - 0.5 * _LOG_2PI
+            return chosen + math.log(self.n_bins) - 0.5 * value.pow(2) - 0.5 * LOG_2PI
         log_w, means, log_scales = self._mixture(params)
         z = (value.unsqueeze(-1) - means) * torch.exp(-log_scales)
-        log_n = -0.5 * z.pow(2) - log_scales - 0.5 * _LOG_2PI
+        log_n = -0.5 * z.pow(2) - log_scales - 0.5 * LOG_2PI
         return torch.logsumexp(log_w + log_n, dim=-1)
 
-    def _sample_numeric(self, params, generator):
-        """One tempered draw per row from a numeric span's head ``params (n, width)``."""
-        n, device, t = params.shape[0], params.device, self.temperature
+    def _sample_numeric(self, params, generator, t):
+        """One draw per row at temperature ``t`` from the numeric head ``params (n, width)``."""
+        n, device = params.shape[0], params.device
         if self.numeric_head == "bins":
-            logits = F.log_softmax(params, dim=-1) / t
-            choice = (logits + gumbel_noise(logits.shape, generator, device)).argmax(-1)
+            choice = sample_index(F.log_softmax(params, dim=-1) / t, generator)
             u = torch.rand((n,), generator=generator, device=device)
             u = ((choice.to(u.dtype) + u) / self.n_bins).clamp(_U_EPS, 1 - _U_EPS)
             return special.ndtri(u)
@@ -313,18 +242,18 @@ class AutoregressiveModel(TabularModel):
         Numeric spans enter as densities (quantile-normal space), binary and
         categorical spans as probabilities.
         """
-        out = self(x, cond)
+        out, layout = self(x, cond), self.layout
         total = out.new_zeros(out.shape[0])
-        if self.num_x.numel():
-            log_p = self._numeric_log_density(out[:, self.num_out], x[:, self.num_x])
+        if layout.n_numeric:
+            log_p = self._numeric_log_density(out[:, layout.numeric_out], x[:, layout.numeric_idx])
             total = total + log_p.sum(-1)
-        if self.bin_x.numel():
+        if layout.binary_idx.numel():
             total = total - F.binary_cross_entropy_with_logits(
-                out[:, self.bin_out], x[:, self.bin_x], reduction="none"
+                out[:, layout.binary_out], x[:, layout.binary_idx], reduction="none"
             ).sum(-1)
-        for w in self.cat_widths:
-            log_p = F.log_softmax(out[:, getattr(self, f"cat_out_{w}")], dim=-1)
-            total = total + (log_p * x[:, getattr(self, f"cat_x_{w}")]).sum(dim=(-1, -2))
+        for _, columns, outputs in layout.categorical_packed():
+            log_p = F.log_softmax(out[:, outputs], dim=-1)
+            total = total + (log_p * x[:, columns]).sum(dim=(-1, -2))
         return total
 
     def loss(self, x, cond, generator=None):
@@ -332,27 +261,26 @@ class AutoregressiveModel(TabularModel):
         return -self.log_prob(x, cond).mean()
 
     # ---------------------------------------------------------- sampling
-    def sample(self, n, cond, generator=None):
+    @torch.no_grad()
+    def sample(self, n, cond, generator, *, temperature):
         """Draw ``n`` encoded rows span by span (one forward pass per span).
 
-        For a numeric column, :attr:`temperature` ``T`` tempers the head: mixture
+        For a numeric column, ``temperature`` ``T`` tempers the head: mixture
         component or bin weights proportional to ``w_k ** (1 / T)``, and mixture
         component scales multiplied by ``T`` (1 samples the learned
         conditionals); inside a bin a value is drawn from the standard normal
         restricted to it. Discrete columns are drawn from their probabilities
         as learned.
         """
-        device = self.output.weight.device
-        x = torch.zeros((n, self.n_encoded), device=device)
+        x = torch.zeros((n, self.n_encoded), device=cond.device)
         for index in self.order:
-            span = self.spans[index]
+            span = self.layout.spans[index]
             params = self(x, cond)[:, self.span_outputs(index)]
             if span.kind == "numeric":
-                value = self._sample_numeric(params, generator)
+                value = self._sample_numeric(params, generator, temperature)
                 x[:, span.start] = value.clamp(-self.clamp, self.clamp)
             elif span.kind == "binary":
-                u = torch.rand((n,), generator=generator, device=device)
-                x[:, span.start] = (u < torch.sigmoid(params[:, 0])).to(x.dtype)
+                x[:, span.start] = sample_bernoulli(params[:, 0], generator)
             else:
                 x[:, span.start : span.stop] = sample_one_hot(params, generator)
         return x

@@ -1,20 +1,36 @@
 """The contract every model family meets.
 
-A family is a :class:`TabularModel` with two methods of its own:
+A family is a :class:`TabularModel` (a torch module, no scikit-learn) built by
+its sampler's ``_build_model(spans, n_classes)``: the encoder's spans and the
+number of class labels, then the family's own arguments, all required (their
+defaults live in the sampler's signature only). ``x`` is a float batch of
+encoded rows laid out by the spans, ``cond`` the long tensor of their class
+indices; every random draw comes from the ``torch.Generator`` handed in.
 
-- ``loss(x, cond, generator=None)``: a scalar training loss on an encoded batch
-  ``x`` (float tensor laid out by the encoder's spans) and class indices
-  ``cond`` (long tensor);
-- ``sample(n, cond, generator=None)``: ``n`` encoded rows for class indices
-  ``cond``, drawn with the local ``torch.Generator``.
+A family must give
 
-Families with an exact likelihood also give ``log_prob(x, cond)``. Before
-training, the sampler calls :meth:`TabularModel.initialize` (random weights
-from a local generator) and then :meth:`TabularModel.initialize_from_data`
-(a deterministic start from the training rows; nothing by default). The shared
-training loop calls :meth:`TabularModel.train_step` and
-:meth:`TabularModel.validation_loss`; a family overrides them only when one
-loss and one optimizer do not fit it (a GAN, say).
+- ``sample(n, cond, generator, **settings)``: ``n`` encoded rows for the class
+  indices ``cond`` (binary columns 0/1, categorical blocks one-hot), without
+  gradients, on the device of ``cond``. ``settings`` are the family's sampling
+  settings (a temperature, say): keyword-only, required, passed by the sampler
+  at every draw, so drawing never changes a fitted model;
+- ``loss(x, cond, generator=None)``: a scalar training loss, read by the
+  default :meth:`~TabularModel.train_step` and
+  :meth:`~TabularModel.validation_loss`; a family that overrides both (the
+  GAN: two optimizers, a held-out score that is not its loss) needs none.
+
+A family with a likelihood also gives ``log_prob(x, cond)``: the log-likelihood
+of each row, shape ``(batch,)``, deterministic for a row (keyword-only extras
+allowed); the sampler's ``score_samples`` calls it.
+
+The sampler calls :meth:`~TabularModel.initialize` (random weights from a local
+generator) and :meth:`~TabularModel.initialize_from_data` (a deterministic start
+from the training rows; nothing by default), then the training loop
+(``dgm_resample._training.fit_loop``) calls
+:meth:`~TabularModel.configure_optimizers` once, :meth:`~TabularModel.train_step`
+per minibatch and, with held-out rows, :meth:`~TabularModel.validation_loss` per
+class after each epoch (lower is better). A family overrides these only where
+one loss and one Adam optimizer do not fit it.
 """
 
 from __future__ import annotations
@@ -24,17 +40,16 @@ import math
 import torch
 from torch import nn
 
+from .layers import WeightAverage
+
 
 class TabularModel(nn.Module):
-    """Base class of the model families (a torch module, no scikit-learn)."""
+    """Base class of the model families (see the module docstring for the contract)."""
 
     #: gradient-norm clip applied by the default train step (None disables it)
     clip_grad_norm = 10.0
 
-    def loss(self, x, cond, generator=None):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def sample(self, n, cond, generator=None):  # pragma: no cover - abstract
+    def sample(self, n, cond, generator, **settings):  # pragma: no cover - abstract
         raise NotImplementedError
 
     @torch.no_grad()
@@ -42,8 +57,9 @@ class TabularModel(nn.Module):
         """Draw every initial weight from ``generator`` (CPU), never from global state.
 
         Linear layers (and subclasses) get PyTorch's default uniform
-        initialization, embeddings a standard normal; layer norms are reset.
-        Families with other randomly initialized parameters extend this.
+        initialization, embeddings a standard normal; layer norms are reset and
+        weight averages restart from their module. Families with other randomly
+        initialized parameters extend this.
         """
         for module in self.modules():
             if isinstance(module, nn.Linear):
@@ -55,6 +71,9 @@ class TabularModel(nn.Module):
                 module.weight.normal_(generator=generator)
             elif isinstance(module, nn.LayerNorm):
                 module.reset_parameters()
+        for module in self.modules():
+            if isinstance(module, WeightAverage):
+                module.reset()
         return self
 
     @torch.no_grad()
@@ -80,23 +99,9 @@ class TabularModel(nn.Module):
         if self.clip_grad_norm is not None:
             nn.utils.clip_grad_norm_(self.parameters(), self.clip_grad_norm)
         optimizer.step()
-        self.after_step()
         return loss.detach()
-
-    def after_step(self):
-        """Hook run after each update (weight averaging, say)."""
 
     @torch.no_grad()
     def validation_loss(self, x, cond, generator):
         """Held-out score used for early stopping; lower is better."""
         return self.loss(x, cond, generator=generator)
-
-    @torch.no_grad()
-    def generate(self, n, cond, generator=None):
-        """Sample in eval mode without gradients, restoring the previous mode."""
-        was_training = self.training
-        self.eval()
-        try:
-            return self.sample(n, cond, generator=generator)
-        finally:
-            self.train(was_training)

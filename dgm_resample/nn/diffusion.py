@@ -12,7 +12,6 @@ numeric columns and the logits of the masked discrete variables.
 
 from __future__ import annotations
 
-import copy
 import math
 
 import torch
@@ -20,7 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import MLP, SpanLayout, gumbel_noise
+from .layers import MLP, SpanLayout, WeightAverage, sample_bernoulli, sample_one_hot
 
 #: numeric predictions of x0 are clipped to this range (normalized space)
 X0_CLIP = 6.0
@@ -52,12 +51,14 @@ class Denoiser(nn.Module):
     for each binary column and logits for each categorical block.
     """
 
-    def __init__(self, in_features, out_features, n_classes, hidden_dims, time_dim=32):
+    #: sinusoidal features of the time step
+    time_dim = 32
+
+    def __init__(self, in_features, out_features, n_classes, hidden_dims):
         super().__init__()
-        width = hidden_dims[0]
-        self.time_dim = time_dim
+        width, time_dim = hidden_dims[0], self.time_dim
         self.proj = nn.Linear(in_features, width)
-        self.time = nn.Sequential(nn.Linear(time_dim, width), nn.SiLU(), nn.Linear(width, width))
+        self.time = MLP(time_dim, width, (width,))
         # index n_classes is the "no label" token of classifier-free guidance
         self.label = nn.Embedding(n_classes + 1, width)
         self.net = MLP(width, out_features, tuple(hidden_dims[1:]) or (width,))
@@ -72,90 +73,60 @@ class TabularDiffusion(TabularModel):
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels the model is conditioned on.
-    hidden_dims : sequence of int, default=(256, 256, 256)
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    hidden_dims : sequence of int
         Widths of the denoiser (the first is also the embedding width).
-    n_timesteps : int, default=1000
+    n_timesteps : int
         Length of the training noise schedule.
-    n_sampling_steps : int, default=25
-        Denoising steps at sampling time (strided over the training schedule).
-    guidance_scale : float, default=1.0
-        Classifier-free guidance ``w``: predictions are ``c + w (c - u)`` with
-        ``c`` conditional and ``u`` unconditional; 0 is plain conditional.
-    label_dropout : float, default=0.1
+    label_dropout : float
         Rate at which the label is replaced by the null token in training.
-    discrete_weight : float, default=1.0
+    discrete_weight : float
         Weight of the discrete cross-entropy against the numeric MSE.
-    ema_decay : float, default=0.995
+    ema_decay : float
         Decay of the exponential moving average of the denoiser weights.
-    eta : float, default=0.0
-        Stochasticity of the numeric sampler (DDIM's eta): 0 is the
-        deterministic DDIM update, 1 the ancestral (DDPM-like) update that adds
-        fresh noise at each step.
     """
 
     def __init__(
         self,
         spans,
         n_classes,
-        hidden_dims=(256, 256, 256),
-        n_timesteps=1000,
-        n_sampling_steps=25,
-        guidance_scale=1.0,
-        label_dropout=0.1,
-        discrete_weight=1.0,
-        ema_decay=0.995,
-        eta=0.0,
+        hidden_dims,
+        n_timesteps,
+        label_dropout,
+        discrete_weight,
+        ema_decay,
     ):
         super().__init__()
-        self.eta = float(eta)
-        self.layout = layout = SpanLayout(spans)
+        # one discrete variable per binary and categorical span (binaries first, then
+        # categorical spans by width group): its index in the mask is its packed entry
+        self.layout = layout = SpanLayout(
+            spans, numeric_size=0, categorical_size=lambda w: 1, by_width=True
+        )
         self.n_classes = n_classes
-        self.n_timesteps, self.n_sampling_steps = int(n_timesteps), int(n_sampling_steps)
-        self.guidance_scale, self.label_dropout = float(guidance_scale), float(label_dropout)
+        self.n_timesteps, self.label_dropout = int(n_timesteps), float(label_dropout)
         self.discrete_weight, self.ema_decay = float(discrete_weight), float(ema_decay)
-        # discrete variables: binaries first, then categorical spans by width group
-        n_binary = layout.binary_idx.numel()
-        cols, col_var, n_vars = [layout.binary_idx], [torch.arange(n_binary)], n_binary
-        self.register_buffer("binary_var", torch.arange(n_binary), persistent=False)
-        for w, idx in layout.categorical():
-            span_var = torch.arange(n_vars, n_vars + idx.shape[0])
-            self.register_buffer(f"cat_var_{w}", span_var, persistent=False)
+        cols, col_var = [layout.binary_idx], [layout.binary_out]
+        for w, idx, var in layout.categorical_packed():
             cols.append(idx.reshape(-1))
-            col_var.append(span_var.repeat_interleave(w))
-            n_vars += idx.shape[0]
-        self.n_vars = n_vars
+            col_var.append(var.expand(-1, w).reshape(-1))
+        self.n_vars = n_vars = layout.n_out
         self.register_buffer("discrete_cols", torch.cat(cols).long(), persistent=False)
         self.register_buffer("col_var", torch.cat(col_var).long(), persistent=False)
         self.register_buffer("alpha_bar", cosine_alpha_bar(self.n_timesteps), persistent=False)
-        self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
         width = layout.n_encoded
         self.denoiser = Denoiser(width + n_vars, width, n_classes, tuple(hidden_dims))
-        self.ema = copy.deepcopy(self.denoiser)
-        self.ema.requires_grad_(False)
+        self.ema = WeightAverage(self.denoiser)
 
     # ------------------------------------------------------------ weights
-    @torch.no_grad()
-    def initialize(self, generator):
-        super().initialize(generator)
-        self.ema.load_state_dict(self.denoiser.state_dict())
-        self.ema_updates.zero_()
-        return self
-
     def configure_optimizers(self, learning_rate):
         return [torch.optim.Adam(self.denoiser.parameters(), lr=learning_rate)]
 
-    @torch.no_grad()
-    def after_step(self):
-        self.ema_updates += 1
-        n = float(self.ema_updates)
-        decay = min(self.ema_decay, (1.0 + n) / (10.0 + n))
-        ema = [p for p in self.ema.parameters()]
-        live = [p.detach() for p in self.denoiser.parameters()]
-        torch._foreach_lerp_(ema, live, 1.0 - decay)
+    def train_step(self, x, cond, optimizers, generator):
+        """The default update, then the weight average follows the denoiser."""
+        loss = super().train_step(x, cond, optimizers, generator)
+        self.ema.update(self.ema_decay)
+        return loss
 
     # ------------------------------------------------------------ noising
     def _network_input(self, x_t, masked):
@@ -193,10 +164,10 @@ class TabularDiffusion(TabularModel):
         if layout.binary_idx.numel():
             idx = layout.binary_idx
             ce = F.binary_cross_entropy_with_logits(out[:, idx], x[:, idx], reduction="none")
-            discrete = discrete + (ce * masked[:, self.binary_var]).sum(-1)
-        for w, idx in layout.categorical():
+            discrete = discrete + (ce * masked[:, layout.binary_out]).sum(-1)
+        for _, idx, var in layout.categorical_packed():
             ce = -(F.log_softmax(out[:, idx], dim=-1) * x[:, idx]).sum(-1)
-            discrete = discrete + (ce * masked[:, getattr(self, f"cat_var_{w}")]).sum(-1)
+            discrete = discrete + (ce * masked[:, var[:, 0]]).sum(-1)
         return (total + self.discrete_weight * discrete).mean()
 
     def loss(self, x, cond, generator=None):
@@ -208,40 +179,48 @@ class TabularDiffusion(TabularModel):
         return self._loss(self.ema, x, cond, generator, 0.0)
 
     # ----------------------------------------------------------- sampling
-    def _predict(self, x_t, masked, t, cond):
+    def _predict(self, x_t, masked, t, cond, guidance_scale):
         """Guided prediction of the averaged denoiser at integer step ``t``."""
         inputs = self._network_input(x_t, masked)
         time = torch.full((x_t.shape[0],), t / self.n_timesteps, device=x_t.device)
-        if self.guidance_scale == 0:
+        if guidance_scale == 0:
             return self.ema(inputs, time, cond)
         null = torch.full_like(cond, self.n_classes)
         both = self.ema(inputs.repeat(2, 1), time.repeat(2), torch.cat([cond, null]))
         conditional, unconditional = both.chunk(2)
-        return conditional + self.guidance_scale * (conditional - unconditional)
+        return conditional + guidance_scale * (conditional - unconditional)
 
-    def sampling_schedule(self):
-        """Strided integer steps ``T = t_0 > t_1 > ... > t_S = 0``."""
-        steps = max(1, min(self.n_sampling_steps, self.n_timesteps))
+    def sampling_schedule(self, n_sampling_steps):
+        """Strided integer steps ``T = t_0 > t_1 > ... > t_S = 0`` (at most ``n_timesteps``)."""
+        steps = max(1, min(n_sampling_steps, self.n_timesteps))
         grid = torch.linspace(self.n_timesteps, 0, steps + 1).round().long()
         return torch.unique_consecutive(grid).tolist()
 
-    def sample(self, n, cond, generator=None):
-        layout, device = self.layout, self.alpha_bar.device
+    @torch.no_grad()
+    def sample(self, n, cond, generator, *, n_sampling_steps, guidance_scale, eta):
+        """Denoise ``n`` rows in ``n_sampling_steps`` steps strided over the schedule.
+
+        ``guidance_scale`` is classifier-free guidance ``w``: predictions are
+        ``c + w (c - u)`` with ``c`` conditional and ``u`` unconditional (0:
+        plain conditional); ``eta`` the stochasticity of the numeric update
+        (DDIM's eta: 0 deterministic, 1 ancestral, adding fresh noise at each step).
+        """
+        layout, device = self.layout, cond.device
         num, dcols = layout.numeric_idx, self.discrete_cols
         x = torch.zeros((n, layout.n_encoded), device=device)
         if layout.n_numeric:
             x[:, num] = torch.randn((n, num.numel()), generator=generator, device=device)
         masked = torch.ones((n, self.n_vars), dtype=torch.bool, device=device)
-        schedule = self.sampling_schedule()
+        schedule = self.sampling_schedule(n_sampling_steps)
         for t, s in zip(schedule[:-1], schedule[1:]):
-            out = self._predict(x, masked, t, cond)
+            out = self._predict(x, masked, t, cond, guidance_scale)
             ab_t, ab_s = self.alpha_bar[t], self.alpha_bar[s]
             if layout.n_numeric:
                 x_num = x[:, num]
                 eps = torch.nan_to_num(out[:, num])
                 x0 = ((x_num - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()).clamp(-X0_CLIP, X0_CLIP)
                 eps = (x_num - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
-                x[:, num] = x0 if s == 0 else self._step(x0, eps, ab_t, ab_s, generator)
+                x[:, num] = x0 if s == 0 else self._step(x0, eps, ab_t, ab_s, eta, generator)
             if self.n_vars:
                 draw = self._draw_discrete(out, n, generator)
                 p_unmask = 1.0 if s == 0 else float((ab_s - ab_t) / (1 - ab_t))
@@ -254,26 +233,22 @@ class TabularDiffusion(TabularModel):
             x[:, num] = torch.nan_to_num(x[:, num]).clamp(-X0_CLIP, X0_CLIP)
         return x
 
-    def _step(self, x0, eps, ab_t, ab_s, generator):
+    def _step(self, x0, eps, ab_t, ab_s, eta, generator):
         """Numeric values at step ``s`` from the predicted ``x0`` and noise (DDIM with ``eta``)."""
-        if self.eta == 0:
+        if eta == 0:
             return ab_s.sqrt() * x0 + (1 - ab_s).sqrt() * eps
-        sigma = self.eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).clamp_min(0).sqrt()
+        sigma = eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).clamp_min(0).sqrt()
         fresh = torch.randn(x0.shape, generator=generator, device=x0.device)
         direction = (1 - ab_s - sigma.pow(2)).clamp_min(0).sqrt()
         return ab_s.sqrt() * x0 + direction * eps + sigma * fresh
 
     def _draw_discrete(self, out, n, generator):
         """A full draw of every discrete variable from the predicted logits."""
-        layout, device = self.layout, out.device
-        draw = torch.zeros_like(out)
+        layout, draw = self.layout, torch.zeros_like(out)
         if layout.binary_idx.numel():
             idx = layout.binary_idx
-            u = torch.rand((n, idx.numel()), generator=generator, device=device)
-            logits = torch.nan_to_num(out[:, idx])
-            draw[:, idx] = (u < torch.sigmoid(logits)).to(out.dtype)
-        for w, idx in layout.categorical():
+            draw[:, idx] = sample_bernoulli(torch.nan_to_num(out[:, idx]), generator)
+        for _, idx in layout.categorical():
             logits = torch.nan_to_num(out[:, idx], nan=0.0, posinf=50.0, neginf=-50.0)
-            choice = (logits + gumbel_noise(logits.shape, generator, device)).argmax(-1)
-            draw[:, idx.reshape(-1)] = F.one_hot(choice, w).to(out.dtype).reshape(n, -1)
+            draw[:, idx.reshape(-1)] = sample_one_hot(logits, generator).reshape(n, -1)
         return draw

@@ -50,9 +50,9 @@ from torch import nn, special
 from torch.nn import functional as F
 
 from .base import TabularModel
+from .layers import LOG_2PI, SpanLayout
 from .rng import local_draws
 
-_LOG_2PI = math.log(2 * math.pi)
 #: dequantizer offsets lie in (-4, 4): a restricted cell has mass >= Phi(-4) under q's normal
 _MAX_OFFSET = 4.0
 #: uniform draws are kept >= eps so that the inverse normal CDF stays finite
@@ -99,59 +99,39 @@ class ConditionalFlow(TabularModel):
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels.
-    n_transforms : int, default=3
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    n_transforms : int
         Masked transforms stacked on the base.
-    hidden_dims : sequence of int, default=(64, 64)
+    hidden_dims : sequence of int
         Hidden layers of the masked network that gives each transform's
         parameters from the earlier coordinates and the label.
-    transform_type : {"affine", "spline"}, default="affine"
+    transform_type : {"affine", "spline"}
         Element-wise map of each transform: monotonic affine (MAF) or a
         monotonic rational-quadratic spline on ``[-clamp, clamp]``, identity
         outside (NSF; more flexible, several times slower on CPU).
-    n_bins : int, default=8
+    n_bins : int
         Bins of each spline (``transform_type="spline"`` only).
-    embedding_dim : int, default=8
-        Width of the learned label embedding fed to every transform as context.
-    numeric_noise : float, default=0.05
-        Standard deviation of the Gaussian noise added to numeric columns in
-        :meth:`loss` (not in :meth:`log_prob`).
-    clamp : float, default=6.0
-        Numeric inputs and samples are clipped to ``[-clamp, clamp]``.
-    n_score_draws : int, default=8
-        Dequantization draws of the importance-weighted :meth:`log_prob`.
-    temperature : float, default=1.0
-        Scale of the numeric coordinates' base draws in :meth:`sample` (an
-        attribute; may be changed after training).
     """
 
-    def __init__(
-        self,
-        spans,
-        n_classes,
-        n_transforms=3,
-        hidden_dims=(64, 64),
-        transform_type="affine",
-        n_bins=8,
-        embedding_dim=8,
-        numeric_noise=0.05,
-        clamp=6.0,
-        n_score_draws=8,
-        temperature=1.0,
-    ):
+    #: width of the learned label embedding fed to every transform as context
+    embedding_dim = 8
+    #: standard deviation of the Gaussian noise added to numeric columns in
+    #: :meth:`loss` (not in :meth:`log_prob`)
+    numeric_noise = 0.05
+    #: numeric inputs and samples are clipped to ``[-clamp, clamp]``
+    clamp = 6.0
+    #: dequantization draws of the importance-weighted :meth:`log_prob`
+    n_score_draws = 8
+
+    def __init__(self, spans, n_classes, n_transforms, hidden_dims, transform_type, n_bins):
         super().__init__()
         if transform_type not in TRANSFORMS:
             raise ValueError(f"transform_type must be one of {TRANSFORMS}, got {transform_type!r}.")
-        self.spans = tuple(spans)
-        self.n_encoded = max((s.stop for s in self.spans), default=0)
         self.n_transforms, self.transform_type, self.n_bins = n_transforms, transform_type, n_bins
         self.hidden_dims = tuple(hidden_dims)
-        self.numeric_noise, self.clamp, self.n_score_draws = numeric_noise, clamp, n_score_draws
-        self.temperature = float(temperature)
-        self._build_layout()
+        embedding_dim, clamp = self.embedding_dim, self.clamp
+        self._build_layout(spans)
         self.label = nn.Embedding(n_classes, embedding_dim)
         # offset of the dequantizer per class and discrete coordinate (zero at initialization)
         self.dequant = nn.Embedding(n_classes, self.n_discrete) if self.n_discrete else None
@@ -180,48 +160,36 @@ class ConditionalFlow(TabularModel):
         )
         self.flow = zuko.flows.Flow(transforms, base)
 
-    def _build_layout(self):
-        """Index buffers from encoded columns (``*_x``) to flow coordinates (``*_z``).
+    def _build_layout(self, spans):
+        """Span indices from encoded columns to flow coordinates (``layout``).
 
         Flow coordinates: numeric ones first, then the discrete ones (binary,
         then categorical blocks grouped by width), so ``z[:, n_numeric:]`` are
         the coordinates the dequantizer handles. A table without any coordinate
         (only single-level categorical columns) gets one free dummy coordinate.
         """
-        numeric = [s.start for s in self.spans if s.kind == "numeric"]
-        binary = [s.start for s in self.spans if s.kind == "binary"]
-        blocks, constant = {}, []
-        for s in self.spans:
-            if s.kind == "categorical" and s.width == 1:
-                constant.append(s.start)
-            elif s.kind == "categorical":
-                blocks.setdefault(s.width, []).append(list(range(s.start, s.stop)))
-        self.n_numeric = len(numeric)
-        position = self.n_numeric + len(binary)
-        self.register_buffer("num_x", _long(numeric), persistent=False)
-        self.register_buffer("bin_x", _long(binary), persistent=False)
-        self.register_buffer("const_x", _long(constant), persistent=False)
-        self.cat_widths = tuple(sorted(blocks))
-        for w in self.cat_widths:
-            n_blocks = len(blocks[w])
-            coords = list(range(position, position + n_blocks * (w - 1)))
-            position += n_blocks * (w - 1)
-            self.register_buffer(f"cat_x_{w}", _long(blocks[w]), persistent=False)
-            self.register_buffer(f"cat_z_{w}", _long(coords, (n_blocks, w - 1)), persistent=False)
-        self.n_flow = max(position, 1)
+        self.layout = layout = SpanLayout(
+            spans, numeric_size=1, categorical_size=lambda w: w - 1, by_width=True
+        )
+        self.n_numeric = layout.n_numeric
+        self.n_flow = max(layout.n_out, 1)
         self.n_discrete = self.n_flow - self.n_numeric
+        # single-level categorical columns: always 1, no coordinate
+        constant = dict(layout.categorical()).get(1, _long([]))
+        self.register_buffer("const_x", constant.reshape(-1), persistent=False)
         # for _cells: x @ level_weights is the level of every block; each categorical
         # coordinate knows its block (in that order) and its step within the block
-        level_weights, coord_block, coord_step, block = [], [], [], 0
-        for w in self.cat_widths:
-            for columns in blocks[w]:
-                column = torch.zeros(self.n_encoded)
-                column[columns] = torch.arange(w, dtype=torch.float32)
+        level_weights, coord_block, coord_step = [], [], []
+        for w, columns, _ in self._blocks():
+            for block in columns:
+                column = torch.zeros(layout.n_encoded)
+                column[block] = torch.arange(w, dtype=torch.float32)
                 level_weights.append(column)
-                coord_block += [block] * (w - 1)
+                coord_block += [len(level_weights) - 1] * (w - 1)
                 coord_step += list(range(w - 1))
-                block += 1
-        weights = torch.stack(level_weights, 1) if level_weights else torch.zeros(self.n_encoded, 0)
+        weights = (
+            torch.stack(level_weights, 1) if level_weights else torch.zeros(layout.n_encoded, 0)
+        )
         self.register_buffer("level_weights", weights, persistent=False)
         self.register_buffer("coord_block", _long(coord_block), persistent=False)
         self.register_buffer(
@@ -230,8 +198,9 @@ class ConditionalFlow(TabularModel):
 
     def _blocks(self):
         """Yield ``(width, encoded columns (n, width), flow coordinates (n, width - 1))``."""
-        for w in self.cat_widths:
-            yield w, getattr(self, f"cat_x_{w}"), getattr(self, f"cat_z_{w}")
+        for w, columns, coords in self.layout.categorical_packed():
+            if w > 1:
+                yield w, columns, coords
 
     # ------------------------------------------------------------ weights
     @torch.no_grad()
@@ -285,8 +254,8 @@ class ConditionalFlow(TabularModel):
         +1: [0, inf); -1: (-inf, 0); 0: free (any value).
         """
         parts = []
-        if self.bin_x.numel():
-            parts.append(torch.where(x[:, self.bin_x] >= 0.5, 1.0, -1.0))
+        if self.layout.binary_idx.numel():
+            parts.append(torch.where(x[:, self.layout.binary_idx] >= 0.5, 1.0, -1.0))
         if self.coord_step.numel():
             # level of each categorical block (one-hot rows: the position of the 1)
             level = (x @ self.level_weights)[:, self.coord_block]
@@ -307,7 +276,7 @@ class ConditionalFlow(TabularModel):
         n, device = x.shape[0], x.device
         parts, log_q = [], x.new_zeros(n)
         if self.n_numeric:
-            numeric = x[:, self.num_x]
+            numeric = x[:, self.layout.numeric_idx]
             if noise and self.numeric_noise > 0:
                 eps = torch.randn(numeric.shape, generator=generator, device=device)
                 numeric = numeric + self.numeric_noise * eps
@@ -324,7 +293,7 @@ class ConditionalFlow(TabularModel):
                 u = torch.rand(cells.shape, generator=generator, device=device)
             r = -special.ndtri(torch.exp(torch.log(u.clamp_min(_U_EPS)) + log_mass))
             parts.append(a + sign * r)
-            log_q = (-0.5 * r.pow(2) - 0.5 * _LOG_2PI - log_mass).sum(-1)
+            log_q = (-0.5 * r.pow(2) - 0.5 * LOG_2PI - log_mass).sum(-1)
         return torch.cat(parts, dim=-1), log_q
 
     def _log_weights(self, x, cond, generator, noise, u=None):
@@ -332,7 +301,7 @@ class ConditionalFlow(TabularModel):
         z, log_q = self._dequantize(x, cond, generator, noise, u)
         return self.flow(self.label(cond)).log_prob(z) - log_q
 
-    def log_prob(self, x, cond, generator=None, n_draws=None):
+    def log_prob(self, x, cond, *, generator=None, n_draws=None):
         """Log-likelihood of encoded rows ``x`` under class indices ``cond``, shape ``(batch,)``.
 
         Measured in the encoded space. Numeric columns enter as a density in
@@ -366,30 +335,29 @@ class ConditionalFlow(TabularModel):
         return -self._log_weights(x, cond, generator, noise=True).mean()
 
     # ---------------------------------------------------------- sampling
-    def sample(self, n, cond, generator=None):
+    @torch.no_grad()
+    def sample(self, n, cond, generator, *, temperature):
         """Draw ``n`` encoded rows: base noise from ``generator``, inverse flow, decoding.
 
-        The base draws of the numeric coordinates are scaled by
-        :attr:`temperature` (1 samples the learned density; below 1
-        concentrates the numeric values on its high-density region); the
-        coordinates of discrete cells keep their standard normal draws.
+        The base draws of the numeric coordinates are scaled by ``temperature``
+        (1 samples the learned density; below 1 concentrates the numeric values
+        on its high-density region); the coordinates of discrete cells keep
+        their standard normal draws.
         """
-        device = self.label.weight.device
-        noise = torch.randn((n, self.n_flow), generator=generator, device=device)
-        if self.temperature != 1.0:
-            noise[:, : self.n_numeric] *= self.temperature
+        noise = torch.randn((n, self.n_flow), generator=generator, device=cond.device)
+        if temperature != 1.0:
+            noise[:, : self.n_numeric] *= temperature
         return self.decode(self.flow(self.label(cond)).transform.inv(noise))
 
     def decode(self, z):
         """Encoded rows of flow coordinates ``z``: numeric values clipped, cells read off."""
-        n = z.shape[0]
+        n, layout = z.shape[0], self.layout
         z = torch.nan_to_num(z, nan=0.0, posinf=self.clamp, neginf=-self.clamp)
-        out = z.new_zeros((n, self.n_encoded))
+        out = z.new_zeros((n, layout.n_encoded))
         if self.n_numeric:
-            out[:, self.num_x] = z[:, : self.n_numeric].clamp(-self.clamp, self.clamp)
-        if self.bin_x.numel():
-            coords = z[:, self.n_numeric : self.n_numeric + self.bin_x.numel()]
-            out[:, self.bin_x] = (coords >= 0).to(out.dtype)
+            out[:, layout.numeric_idx] = z[:, : self.n_numeric].clamp(-self.clamp, self.clamp)
+        if layout.binary_idx.numel():
+            out[:, layout.binary_idx] = (z[:, layout.binary_out] >= 0).to(out.dtype)
         for w, x_idx, z_idx in self._blocks():
             positive = z[:, z_idx] >= 0  # (n, blocks, w - 1)
             first = positive.to(torch.uint8).argmax(-1)  # first non-negative coordinate

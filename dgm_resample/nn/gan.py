@@ -15,28 +15,24 @@ MMD between generated and held-out real rows.
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch import nn
-from torch.func import functional_call
 from torch.nn import functional as F
 
 from .base import TabularModel
-from .layers import MLP, SpanLayout, gumbel_noise, sample_one_hot
+from .layers import (
+    MLP,
+    SpanLayout,
+    WeightAverage,
+    gumbel_noise,
+    sample_bernoulli,
+    sample_one_hot,
+)
 
 #: quantile-normal values of the encoder lie within about +-5.2
 NUMERIC_BOUND = 5.5
-
-
-def _blocks(in_features, hidden_dims, norm):
-    """Linear layers with (optional) LayerNorm and LeakyReLU; returns (layers, width)."""
-    layers, width = [], in_features
-    for hidden in hidden_dims:
-        layers.append(nn.Linear(width, hidden))
-        if norm:
-            layers.append(nn.LayerNorm(hidden))
-        layers.append(nn.LeakyReLU(0.2))
-        width = hidden
-    return layers, width
 
 
 def rbf_mmd(x, y, scales=(0.25, 1.0, 4.0)):
@@ -73,87 +69,43 @@ def _off_diagonal_mean(kernel):
     return (kernel.sum() - kernel.diagonal().sum()) / (n * (n - 1))
 
 
-class _Shadow(nn.Module):
-    """Buffers holding a moving average of another module's parameters."""
-
-    def __init__(self, module):
-        super().__init__()
-        self.names = [name for name, _ in module.named_parameters()]
-        for name, param in module.named_parameters():
-            self.register_buffer(self._key(name), param.detach().clone())
-        self.register_buffer("n_updates", torch.zeros((), dtype=torch.long))
-
-    @staticmethod
-    def _key(name):
-        return "avg_" + name.replace(".", "__")
-
-    def averages(self):
-        return {name: getattr(self, self._key(name)) for name in self.names}
-
-    @torch.no_grad()
-    def copy_from(self, module):
-        for name, param in module.named_parameters():
-            getattr(self, self._key(name)).copy_(param)
-        self.n_updates.zero_()
-
-    @torch.no_grad()
-    def update(self, module, decay):
-        self.n_updates += 1
-        t = float(self.n_updates)
-        rate = 1.0 - min(decay, (1.0 + t) / (10.0 + t))
-        for name, param in module.named_parameters():
-            getattr(self, self._key(name)).lerp_(param.detach(), rate)
-
-
 class ConditionalWGAN(TabularModel):
     """Class-conditional WGAN-GP with a packed critic and an auxiliary classifier.
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels the model is conditioned on.
-    noise_dim : int, default=64
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    noise_dim : int
         Size of the generator's Gaussian noise.
-    generator_dims : sequence of int, default=(256, 256)
+    generator_dims : sequence of int
         Hidden layers of the generator (with LayerNorm).
-    critic_dims : sequence of int, default=(128, 128)
+    critic_dims : sequence of int
         Hidden layers of the critic (without normalization, as the gradient
         penalty requires).
-    pac : int, default=8
+    pac : int
         Rows scored together by the critic (PacGAN); batches are padded to a
         multiple of it by re-drawing rows of the batch and then ordered by
         class (``sort_packs``), so that a pack holds rows of one class.
-    n_critic : int, default=2
+    n_critic : int
         Critic updates per generator update.
-    gp_weight : float, default=10.0
+    gp_weight : float
         Weight of the gradient penalty.
-    aux_weight : float, default=1.0
+    aux_weight : float
         Weight of the auxiliary classification loss of generated rows (no
         classifier when 0 or with a single class).
-    temperature : float, default=0.2
+    temperature : float
         Temperature of the Gumbel-softmax relaxations used in training.
-    ema_decay : float, default=0.995
+    ema_decay : float
         Decay of the moving average of generator weights used for sampling and
         validation (0 samples from the raw generator).
-    straight_through : bool, default=False
-        Feed the critic hard 0/1 and one-hot draws in training with the
-        relaxation's gradient (straight-through) instead of the soft relaxation.
-    mmd_weight : float, default=0.0
+    mmd_weight : float
         Weight of the per-class MMD term of the generator loss: for each class
         of the minibatch, :func:`rbf_mmd` between its real rows and the
         (relaxed) rows generated for it, averaged over the classes. 0 turns it
         off.
-
-    Attributes
-    ----------
-    noise_scale : float
-        Standard deviation of the generator noise in :meth:`sample` (1 in
-        training; set by the sampler's ``sampling_temperature``).
     """
 
-    clip_grad_norm = None
     #: order each batch by class before packing: the critic then compares packs
     #: of one class (real against generated rows of the same label) instead of
     #: packs of randomly mixed labels
@@ -165,43 +117,35 @@ class ConditionalWGAN(TabularModel):
         self,
         spans,
         n_classes,
-        noise_dim=64,
-        generator_dims=(256, 256),
-        critic_dims=(128, 128),
-        pac=8,
-        n_critic=2,
-        gp_weight=10.0,
-        aux_weight=1.0,
-        temperature=0.2,
-        ema_decay=0.995,
-        straight_through=False,
-        mmd_weight=0.0,
+        noise_dim,
+        generator_dims,
+        critic_dims,
+        pac,
+        n_critic,
+        gp_weight,
+        aux_weight,
+        temperature,
+        ema_decay,
+        mmd_weight,
     ):
         super().__init__()
         self.mmd_weight = mmd_weight
-        self.noise_scale = 1.0
-        self.straight_through = straight_through
         self.layout = SpanLayout(spans)
         width = self.layout.n_encoded
         self.n_classes, self.noise_dim = n_classes, noise_dim
-        self.pac, self.n_critic = max(1, int(pac)), max(1, int(n_critic))
+        self.pac, self.n_critic = int(pac), int(n_critic)
         self.gp_weight, self.aux_weight = gp_weight, aux_weight
         self.temperature, self.ema_decay = temperature, ema_decay
-        layers, hidden = _blocks(noise_dim + n_classes, generator_dims, norm=True)
-        self.generator = nn.Sequential(*layers, nn.Linear(hidden, width))
-        layers, hidden = _blocks(self.pac * (width + n_classes), critic_dims, norm=False)
-        self.critic = nn.Sequential(*layers, nn.Linear(hidden, 1))
+        leaky = partial(nn.LeakyReLU, 0.2)
+        self.generator = MLP(
+            noise_dim + n_classes, width, generator_dims, activation=leaky, layer_norm=True
+        )
+        self.critic = MLP(self.pac * (width + n_classes), 1, critic_dims, activation=leaky)
         use_classifier = n_classes > 1 and aux_weight > 0
         self.classifier = MLP(width, n_classes, (128,)) if use_classifier else None
-        self.ema = _Shadow(self.generator)
+        self.ema = WeightAverage(self.generator)
 
     # ------------------------------------------------------------- setup
-    @torch.no_grad()
-    def initialize(self, generator):
-        super().initialize(generator)
-        self.ema.copy_from(self.generator)
-        return self
-
     def configure_optimizers(self, learning_rate):
         critic = list(self.critic.parameters())
         if self.classifier is not None:
@@ -215,11 +159,10 @@ class ConditionalWGAN(TabularModel):
     # -------------------------------------------------------- generator
     def _raw(self, n, cond, generator, averaged=False, scale=1.0):
         """Pre-activation generator output of ``n`` rows for class indices ``cond``."""
-        device = self.layout.numeric_idx.device
-        z = scale * torch.randn((n, self.noise_dim), generator=generator, device=device)
+        z = scale * torch.randn((n, self.noise_dim), generator=generator, device=cond.device)
         inputs = torch.cat([z, F.one_hot(cond, self.n_classes).to(z.dtype)], dim=-1)
         if averaged and self.ema_decay > 0:
-            return functional_call(self.generator, self.ema.averages(), (inputs,))
+            return self.ema(inputs)
         return self.generator(inputs)
 
     def _activate(self, raw, generator, hard):
@@ -232,16 +175,12 @@ class ConditionalWGAN(TabularModel):
             idx = layout.binary_idx
             logits = raw[:, idx]
             if hard:
-                u = torch.rand(logits.shape, generator=generator, device=raw.device)
-                out[:, idx] = (u < torch.sigmoid(logits)).to(raw.dtype)
+                out[:, idx] = sample_bernoulli(logits, generator)
             else:
                 noise = gumbel_noise(logits.shape, generator, raw.device) - gumbel_noise(
                     logits.shape, generator, raw.device
                 )
-                soft = torch.sigmoid((logits + noise) / self.temperature)
-                if self.straight_through:
-                    soft = soft + ((logits + noise > 0).to(soft.dtype) - soft).detach()
-                out[:, idx] = soft
+                out[:, idx] = torch.sigmoid((logits + noise) / self.temperature)
         for _, idx in layout.categorical():
             logits = raw[:, idx]
             if hard:
@@ -249,9 +188,6 @@ class ConditionalWGAN(TabularModel):
             else:
                 noise = gumbel_noise(logits.shape, generator, raw.device)
                 block = torch.softmax((logits + noise) / self.temperature, dim=-1)
-                if self.straight_through:
-                    hard_block = F.one_hot(block.argmax(-1), block.shape[-1]).to(block.dtype)
-                    block = block + (hard_block - block).detach()
             out[:, idx.reshape(-1)] = block.reshape(raw.shape[0], idx.numel())
         return out
 
@@ -259,8 +195,11 @@ class ConditionalWGAN(TabularModel):
         """Relaxed generated rows for training (gradients reach the generator)."""
         return self._activate(self._raw(len(cond), cond, generator), generator, hard=False)
 
-    def sample(self, n, cond, generator=None):
-        raw = self._raw(n, cond, generator, averaged=True, scale=self.noise_scale)
+    @torch.no_grad()
+    def sample(self, n, cond, generator, *, noise_scale):
+        """Hard rows from the averaged generator; ``noise_scale`` is the standard
+        deviation of the noise (1 in training)."""
+        raw = self._raw(n, cond, generator, averaged=True, scale=noise_scale)
         return self._activate(torch.nan_to_num(raw), generator, hard=True)
 
     # ----------------------------------------------------------- critic
@@ -315,13 +254,6 @@ class ConditionalWGAN(TabularModel):
         return loss
 
     # --------------------------------------------------------- training
-    def loss(self, x, cond, generator=None):
-        """Critic loss on detached fakes plus generator loss (a monitoring value)."""
-        x, cond = self._pad(x, cond, generator)
-        fake = self._fake(cond, generator)
-        critic_loss, _ = self._critic_loss(x, fake.detach(), cond, generator)
-        return critic_loss + self._generator_loss(fake, cond, x)
-
     def train_step(self, x, cond, optimizers, generator):
         """``n_critic`` critic updates, then one generator update; returns the
         Wasserstein estimate of the last critic update."""
@@ -337,12 +269,9 @@ class ConditionalWGAN(TabularModel):
         generator_opt.zero_grad(set_to_none=True)
         self._generator_loss(self._fake(cond, generator), cond, x).backward()
         generator_opt.step()
-        self.after_step()
-        return distance.detach()
-
-    def after_step(self):
         if self.ema_decay > 0:
-            self.ema.update(self.generator, self.ema_decay)
+            self.ema.update(self.ema_decay)
+        return distance.detach()
 
     @torch.no_grad()
     def validation_loss(self, x, cond, generator):
@@ -352,6 +281,6 @@ class ConditionalWGAN(TabularModel):
         for label in torch.unique(cond):
             real = x[cond == label]
             n_fake = max(len(real), self.min_valid_samples)
-            fake = self.sample(n_fake, label.repeat(n_fake), generator)
+            fake = self.sample(n_fake, label.repeat(n_fake), generator, noise_scale=1.0)
             scores.append(rbf_mmd(real, fake))
         return torch.stack(scores).mean()

@@ -10,13 +10,15 @@ import math
 
 import torch
 from torch import nn
+from torch.func import functional_call
 from torch.nn import functional as F
 
-_LOG_2PI = math.log(2 * math.pi)
+#: log(2 pi), the constant of every normal log-density
+LOG_2PI = math.log(2 * math.pi)
 
 
 class MLP(nn.Sequential):
-    """Linear layers with SiLU activations (no batch statistics anywhere).
+    """Linear layers with activations (no batch statistics anywhere).
 
     Parameters
     ----------
@@ -24,57 +26,105 @@ class MLP(nn.Sequential):
         Input and output widths.
     hidden_dims : sequence of int
         Widths of the hidden layers.
-    dropout : float, default=0.0
-        Dropout after each hidden activation.
+    activation : callable, default=nn.SiLU
+        Makes the activation module after each hidden layer.
+    layer_norm : bool, default=False
+        Normalize each hidden layer (``LayerNorm``) before its activation.
     """
 
-    def __init__(self, in_features, out_features, hidden_dims=(128, 128), dropout=0.0):
+    def __init__(
+        self, in_features, out_features, hidden_dims, activation=nn.SiLU, layer_norm=False
+    ):
         layers, width = [], in_features
         for hidden in hidden_dims:
-            layers += [nn.Linear(width, hidden), nn.SiLU()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
+            layers.append(nn.Linear(width, hidden))
+            if layer_norm:
+                layers.append(nn.LayerNorm(hidden))
+            layers.append(activation())
             width = hidden
         layers.append(nn.Linear(width, out_features))
         super().__init__(*layers)
 
 
-def kind_indices(spans, kind):
-    """Encoded column indices of all width-1 spans of ``kind``."""
-    return torch.tensor([s.start for s in spans if s.kind == kind], dtype=torch.long)
-
-
-def categorical_groups(spans):
-    """Categorical spans grouped by width: ``{width: LongTensor (n_spans, width)}``."""
-    groups = {}
-    for s in spans:
-        if s.kind == "categorical":
-            groups.setdefault(s.width, []).append(list(range(s.start, s.stop)))
-    return {w: torch.tensor(idx, dtype=torch.long) for w, idx in groups.items()}
+def _index(rows, width=None):
+    """A long tensor of ``rows`` (a list of ints, or of ``width``-long lists)."""
+    tensor = torch.tensor(rows, dtype=torch.long)
+    return tensor if width is None else tensor.reshape(len(rows), width)
 
 
 class SpanLayout(nn.Module):
     """Index buffers that let heads treat all spans of one kind at once.
 
-    Categorical spans of equal width are gathered into one ``(batch, n, width)``
-    tensor, so the cost does not grow with a Python loop over columns.
+    Encoded columns: ``numeric_idx`` and ``binary_idx`` (one column per span)
+    and, for each width ``w`` of categorical spans, an ``(n_spans, w)`` index of
+    their one-hot columns (:meth:`categorical`), so the cost does not grow with a
+    Python loop over columns.
+
+    With ``numeric_size`` and ``categorical_size``, it also lays out a packed
+    vector (a network's outputs, a flow's coordinates) in which every span owns
+    consecutive entries: ``numeric_size`` per numeric span, one per binary span
+    and ``categorical_size(w)`` per categorical span of width ``w``; numeric
+    spans first, then binary ones, then categorical ones (in span order, or
+    grouped by width with ``by_width``). Its indices are ``numeric_out``
+    ``(n_numeric, numeric_size)``, ``binary_out`` ``(n_binary,)``, the third item
+    of :meth:`categorical_packed`, and ``span_slices[i]``, the ``(start, stop)``
+    of span ``i``; ``n_out`` is its length.
     """
 
-    def __init__(self, spans):
+    def __init__(self, spans, numeric_size=None, categorical_size=None, by_width=False):
         super().__init__()
         self.spans = tuple(spans)
-        self.n_encoded = max((s.stop for s in spans), default=0)
-        self.register_buffer("numeric_idx", kind_indices(spans, "numeric"), persistent=False)
-        self.register_buffer("binary_idx", kind_indices(spans, "binary"), persistent=False)
-        groups = categorical_groups(spans)
+        self.n_encoded = max((s.stop for s in self.spans), default=0)
+        kinds = {"numeric": [], "binary": [], "categorical": []}
+        groups = {}
+        for i, s in enumerate(self.spans):
+            kinds[s.kind].append(i)
+            if s.kind == "categorical":
+                groups.setdefault(s.width, []).append(i)
         self.widths = tuple(sorted(groups))
+        self._buffer("numeric_idx", _index([self.spans[i].start for i in kinds["numeric"]]))
+        self._buffer("binary_idx", _index([self.spans[i].start for i in kinds["binary"]]))
         for w in self.widths:
-            self.register_buffer(f"cat_idx_{w}", groups[w], persistent=False)
+            columns = [list(range(self.spans[i].start, self.spans[i].stop)) for i in groups[w]]
+            self._buffer(f"cat_idx_{w}", _index(columns, w))
+        self.span_slices = None
+        if numeric_size is None:
+            return
+
+        def size(span):
+            if span.kind == "categorical":
+                return categorical_size(span.width)
+            return numeric_size if span.kind == "numeric" else 1
+
+        categorical = (
+            [i for w in self.widths for i in groups[w]] if by_width else kinds["categorical"]
+        )
+        slices, offset = [None] * len(self.spans), 0
+        for i in kinds["numeric"] + kinds["binary"] + categorical:
+            slices[i] = (offset, offset + size(self.spans[i]))
+            offset = slices[i][1]
+        self.span_slices, self.n_out = tuple(slices), offset
+
+        def entries(indices, width):
+            return _index([list(range(*slices[i])) for i in indices], width)
+
+        self._buffer("numeric_out", entries(kinds["numeric"], numeric_size))
+        self._buffer("binary_out", _index([slices[i][0] for i in kinds["binary"]]))
+        for w in self.widths:
+            self._buffer(f"cat_out_{w}", entries(groups[w], categorical_size(w)))
+
+    def _buffer(self, name, tensor):
+        self.register_buffer(name, tensor, persistent=False)
 
     def categorical(self):
         """Yield ``(width, index tensor of shape (n_spans, width))`` per width group."""
         for w in self.widths:
             yield w, getattr(self, f"cat_idx_{w}")
+
+    def categorical_packed(self):
+        """Yield ``(width, encoded columns, packed entries)`` per width group."""
+        for w, columns in self.categorical():
+            yield w, columns, getattr(self, f"cat_out_{w}")
 
     @property
     def n_numeric(self):
@@ -88,10 +138,63 @@ def gumbel_noise(shape, generator, device):
     return -torch.log(exponential.clamp_min(1e-10))
 
 
+def sample_index(logits, generator):
+    """Draw an index from ``softmax(logits)`` over the last dimension (Gumbel-max)."""
+    return (logits + gumbel_noise(logits.shape, generator, logits.device)).argmax(-1)
+
+
 def sample_one_hot(logits, generator):
     """Draw one-hot vectors from ``softmax(logits)`` over the last dimension."""
-    choice = (logits + gumbel_noise(logits.shape, generator, logits.device)).argmax(-1)
-    return F.one_hot(choice, logits.shape[-1]).to(logits.dtype)
+    return F.one_hot(sample_index(logits, generator), logits.shape[-1]).to(logits.dtype)
+
+
+def sample_bernoulli(logits, generator):
+    """Draw 0/1 values (in the dtype of ``logits``) with probabilities ``sigmoid(logits)``."""
+    u = torch.rand(logits.shape, generator=generator, device=logits.device)
+    return (u < torch.sigmoid(logits)).to(logits.dtype)
+
+
+class WeightAverage(nn.Module):
+    """Exponential moving average of another module's parameters, held in buffers.
+
+    Update ``t`` (counted from :meth:`reset`) moves every average towards the
+    live weight by ``1 - min(decay, (1 + t) / (10 + t))``: a short memory early
+    in training, ``decay`` later. Calling it runs the module with the averages.
+    """
+
+    def __init__(self, module):
+        super().__init__()
+        self._module = [module]  # a reference, not a submodule: its weights are not ours
+        self.names = [name for name, _ in module.named_parameters()]
+        for name, param in module.named_parameters():
+            self.register_buffer(self._key(name), param.detach().clone())
+        self.register_buffer("n_updates", torch.zeros((), dtype=torch.long))
+
+    @staticmethod
+    def _key(name):
+        return "avg_" + name.replace(".", "__")
+
+    def averages(self):
+        """``{parameter name: averaged tensor}``."""
+        return {name: getattr(self, self._key(name)) for name in self.names}
+
+    @torch.no_grad()
+    def reset(self):
+        """Start the averages at the module's weights."""
+        for name, param in self._module[0].named_parameters():
+            getattr(self, self._key(name)).copy_(param)
+        self.n_updates.zero_()
+
+    @torch.no_grad()
+    def update(self, decay):
+        self.n_updates += 1
+        t = float(self.n_updates)
+        rate = 1.0 - min(decay, (1.0 + t) / (10.0 + t))
+        for name, param in self._module[0].named_parameters():
+            getattr(self, self._key(name)).lerp_(param.detach(), rate)
+
+    def forward(self, *inputs):
+        return functional_call(self._module[0], self.averages(), inputs)
 
 
 class MixedLikelihood(nn.Module):
@@ -102,11 +205,13 @@ class MixedLikelihood(nn.Module):
     (Bernoulli) and logits for each categorical block (softmax).
     """
 
-    def __init__(self, spans, min_log_scale=-5.0):
+    #: floor of the numeric log-scales
+    min_log_scale = -5.0
+
+    def __init__(self, spans):
         super().__init__()
         self.layout = SpanLayout(spans)
         self.log_scale = nn.Parameter(torch.full((self.layout.n_numeric,), -1.0))
-        self.min_log_scale = min_log_scale
 
     def _scale(self):
         return self.log_scale.clamp(self.min_log_scale, 2.0)
@@ -117,7 +222,7 @@ class MixedLikelihood(nn.Module):
         if layout.n_numeric:
             log_scale = self._scale()
             z = (x[:, layout.numeric_idx] - params[:, layout.numeric_idx]) * torch.exp(-log_scale)
-            total = total + (0.5 * z.pow(2) + log_scale + 0.5 * _LOG_2PI).sum(-1)
+            total = total + (0.5 * z.pow(2) + log_scale + 0.5 * LOG_2PI).sum(-1)
         if layout.binary_idx.numel():
             idx = layout.binary_idx
             total = total + F.binary_cross_entropy_with_logits(
@@ -139,10 +244,7 @@ class MixedLikelihood(nn.Module):
             out[:, idx] = params[:, idx] + torch.exp(self._scale()) * noise
         if layout.binary_idx.numel():
             idx = layout.binary_idx
-            u = torch.rand(
-                (params.shape[0], idx.numel()), generator=generator, device=params.device
-            )
-            out[:, idx] = (u < torch.sigmoid(params[:, idx])).to(params.dtype)
+            out[:, idx] = sample_bernoulli(params[:, idx], generator)
         for _, idx in layout.categorical():
             one_hot = sample_one_hot(params[:, idx], generator)
             out[:, idx.reshape(-1)] = one_hot.reshape(params.shape[0], idx.numel())

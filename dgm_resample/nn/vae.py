@@ -17,24 +17,21 @@ class ConditionalVAE(TabularModel):
 
     Parameters
     ----------
-    spans : sequence of Span
-        Layout of the encoded table.
-    n_classes : int
-        Number of class labels the model is conditioned on.
-    latent_dim : int, default=16
-    hidden_dims : sequence of int, default=(128, 128)
-    beta : float, default=1.0
+    spans, n_classes
+        The encoded layout and the number of class labels (see :mod:`.base`).
+    latent_dim : int
+    hidden_dims : sequence of int
+    beta : float
         Weight of the KL term.
-    embedding_dim : int, default=16
-        Width of the label embedding fed to encoder and decoder.
     """
 
-    def __init__(
-        self, spans, n_classes, latent_dim=16, hidden_dims=(128, 128), beta=1.0, embedding_dim=16
-    ):
+    #: width of the label embedding fed to encoder and decoder
+    embedding_dim = 16
+
+    def __init__(self, spans, n_classes, latent_dim, hidden_dims, beta):
         super().__init__()
         self.likelihood = MixedLikelihood(spans)
-        width = self.likelihood.layout.n_encoded
+        width, embedding_dim = self.likelihood.layout.n_encoded, self.embedding_dim
         self.latent_dim, self.beta = latent_dim, beta
         self.label = nn.Embedding(n_classes, embedding_dim)
         self.encoder = MLP(width + embedding_dim, 2 * latent_dim, hidden_dims)
@@ -50,8 +47,8 @@ class ConditionalVAE(TabularModel):
         kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(-1)
         return (self.likelihood.nll(params, x) + self.beta * kl).mean()
 
-    def sample(self, n, cond, generator=None):
-        device = self.label.weight.device
-        z = torch.randn((n, self.latent_dim), generator=generator, device=device)
+    @torch.no_grad()
+    def sample(self, n, cond, generator):
+        z = torch.randn((n, self.latent_dim), generator=generator, device=cond.device)
         params = self.decoder(torch.cat([z, self.label(cond)], dim=-1))
         return self.likelihood.sample(params, generator)
