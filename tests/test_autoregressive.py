@@ -11,7 +11,12 @@ from _helpers import mixed_frame, random_rows, tiny
 
 from dgm_resample import AutoregressiveOverSampler, Span, TabularEncoder
 from dgm_resample._training import make_generator
-from dgm_resample.nn.autoregressive import AutoregressiveModel, MaskedLinear, span_order
+from dgm_resample.nn.autoregressive import (
+    AutoregressiveModel,
+    MaskedLinear,
+    _IncrementalPass,
+    span_order,
+)
 
 MIXED_SPANS = [
     Span(0, 1, "numeric"),
@@ -81,6 +86,28 @@ def test_autoregressive_property_holds_on_the_network():
         assert not torch.allclose(
             other[:, model.span_outputs(index)], base[:, model.span_outputs(index)]
         )
+
+
+@pytest.mark.parametrize("hidden_dims", [(32,), (32, 32), (16, 24, 8)])
+@pytest.mark.parametrize("numeric_head", ["mixture", "bins"])
+@pytest.mark.parametrize("one_class", [False, True])
+def test_sampling_pass_gives_the_conditionals_of_the_forward_pass(
+    hidden_dims, numeric_head, one_class
+):
+    """Sampling computes each hidden unit once; its conditionals are the network's."""
+    generator = make_generator(0, "cpu")
+    model = build(MIXED_SPANS, hidden_dims=hidden_dims, numeric_head=numeric_head)
+    x = random_rows(MIXED_SPANS, 64, generator)
+    cond = torch.ones(64, dtype=torch.long) if one_class else torch.tensor([0, 1] * 32)
+    with torch.no_grad():
+        full = model(x, cond)
+        network = _IncrementalPass(model, cond)
+        for index in model.order:
+            span = MIXED_SPANS[index]
+            torch.testing.assert_close(
+                network.outputs(index), full[:, model.span_outputs(index)], rtol=1e-5, atol=1e-5
+            )
+            network.advance(index, x[:, span.start : span.stop])
 
 
 def test_discrete_probabilities_sum_to_one_over_all_outcomes():
