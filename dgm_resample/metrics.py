@@ -36,6 +36,8 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
+from ._validation import as_frame, resolve_categorical
+
 __all__ = [
     "DCRResult",
     "DependenceDistance",
@@ -72,28 +74,9 @@ _EVALUATE_KEYS = (
 # ---------------------------------------------------------------------------
 
 
-def _to_frame(X, name):
-    if isinstance(X, pd.DataFrame):
-        return X
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2D table, got an array with {X.ndim} dimension(s).")
-    if X.dtype.kind in "US":
-        X = X.astype(object)
-    return pd.DataFrame(X, copy=False)
-
-
 def _is_numeric(dtype):
     """Numbers and booleans (booleans can be compared with 0/1 numbers)."""
     return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-
-
-def _is_unsupported(dtype):
-    return (
-        pd.api.types.is_datetime64_any_dtype(dtype)
-        or pd.api.types.is_timedelta64_dtype(dtype)
-        or pd.api.types.is_complex_dtype(dtype)
-    )
 
 
 def _convertible_to_numbers(series):
@@ -128,7 +111,7 @@ def _validate_tables(tables, names, categorical_features="auto", allow_empty=Fal
     categorical : ndarray of bool
         Which columns are treated as categorical.
     """
-    frames = [_to_frame(X, name) for X, name in zip(tables, names)]
+    frames = [as_frame(X, name) for X, name in zip(tables, names)]
     ref, ref_name = frames[0], names[0]
     if ref.shape[1] == 0:
         raise ValueError(f"{ref_name} has no columns.")
@@ -155,17 +138,8 @@ def _validate_tables(tables, names, categorical_features="auto", allow_empty=Fal
             if frame.shape[0] == 0:
                 raise ValueError(f"{name} is empty (0 rows).")
 
-    n_features = ref.shape[1]
-    categorical = np.zeros(n_features, dtype=bool)
-    for j, column in enumerate(ref.columns):
-        dtypes = [frame[column].dtype for frame in aligned]
-        for dtype, name in zip(dtypes, names):
-            if _is_unsupported(dtype):
-                raise ValueError(
-                    f"Column {column!r} of {name} has unsupported dtype {dtype}; convert "
-                    "datetime, timedelta and complex columns first."
-                )
-        numeric = [_is_numeric(d) for d in dtypes]
+    for column in ref.columns:
+        numeric = [_is_numeric(frame[column].dtype) for frame in aligned]
         if any(numeric) and not all(numeric):
             for frame, is_num, name in zip(aligned, numeric, names):
                 if not is_num and not _convertible_to_numbers(frame[column]):
@@ -173,46 +147,7 @@ def _validate_tables(tables, names, categorical_features="auto", allow_empty=Fal
                         f"Column {column!r} has incompatible dtypes: numeric in one table "
                         f"but {frame[column].dtype} with non-numeric values in {name}."
                     )
-        # "auto": anything that is not a plain number in some table is categorical.
-        categorical[j] = not all(
-            _is_numeric(d) and not pd.api.types.is_bool_dtype(d) for d in dtypes
-        )
-
-    if not (isinstance(categorical_features, str) and categorical_features == "auto"):
-        if categorical_features is None:
-            selected = np.zeros(0, dtype=int)
-        else:
-            selected = np.asarray(categorical_features)
-        mask = np.zeros(n_features, dtype=bool)
-        if selected.size == 0:
-            pass
-        elif selected.dtype.kind == "b":
-            if selected.shape != (n_features,):
-                raise ValueError(
-                    f"categorical_features is a boolean mask of length {selected.size}; "
-                    f"the tables have {n_features} features."
-                )
-            mask = selected.astype(bool)
-        elif selected.dtype.kind in "iu":
-            if selected.min() < -n_features or selected.max() >= n_features:
-                raise ValueError(
-                    f"categorical_features holds indices {selected.tolist()} outside the "
-                    f"{n_features} features."
-                )
-            mask[selected] = True
-        else:
-            labels = [str(c) for c in ref.columns]
-            unknown = [str(s) for s in selected if str(s) not in labels]
-            if unknown:
-                raise ValueError(f"categorical_features names unknown columns: {unknown}.")
-            for s in selected:
-                mask[labels.index(str(s))] = True
-        # Non-numeric columns stay categorical whatever the user selected.
-        non_numeric = np.array(
-            [not all(_is_numeric(frame[c].dtype) for frame in aligned) for c in ref.columns],
-            dtype=bool,
-        )
-        categorical = mask | non_numeric
+    categorical = resolve_categorical(aligned, categorical_features, booleans=True, name=ref_name)
     return aligned, categorical
 
 

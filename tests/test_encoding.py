@@ -1,4 +1,4 @@
-"""TabularEncoder: spans as data, exact inverse, dtypes, missing values, errors."""
+"""TabularEncoder: spans as data, exact inverse, dtypes, missing values, errors; input checks."""
 
 import numpy as np
 import pandas as pd
@@ -134,3 +134,22 @@ def test_errors_name_the_problem():
         encoder.transform(pd.DataFrame({"c": ["z"]}))
     with pytest.raises(ValueError, match="2 features.*fitted with 3"):
         TabularEncoder().fit(np.ones((3, 3))).transform(np.ones((3, 2)))
+
+
+# ------------------------------------------------- input handling (shared checks)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.period_range("2020-01", periods=4, freq="M"),
+        pd.interval_range(0, 4),
+        pd.to_timedelta(np.arange(4), unit="D"),
+        np.arange(4) + 1j,
+    ],
+    ids=["period", "interval", "timedelta", "complex"],
+)
+def test_unsupported_dtypes_raise_type_error(column):
+    frame = pd.DataFrame({"odd": column, "x": np.arange(4.0)})
+    with pytest.raises(TypeError, match="'odd' of X has dtype"):
+        TabularEncoder().fit(frame)

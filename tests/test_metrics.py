@@ -324,3 +324,40 @@ def test_evaluate_reproducible_with_subsampling():
     a = evaluate_synthetic(train, test, synth, random_state=1, max_rows=100)
     b = evaluate_synthetic(train, test, synth, random_state=1, max_rows=100)
     assert a == b
+
+
+# ---------------------------------------------------------------- refused inputs
+
+PUBLIC = {
+    "detection_score": lambda a, b: detection_score(a, b, random_state=0),
+    "marginal_distance": marginal_distance,
+    "dependence_distance": dependence_distance,
+    "precision_recall": precision_recall,
+    "distance_to_closest_record": lambda a, b: distance_to_closest_record(a, b, a),
+    "evaluate_synthetic": lambda a, b: evaluate_synthetic(a, a, b, random_state=0),
+}
+
+
+@pytest.mark.parametrize("func", PUBLIC.values(), ids=PUBLIC.keys())
+def test_infinity_raises_naming_the_column(func):
+    real = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0) % 3})
+    synth = real.copy()
+    synth.loc[4, "b"] = -np.inf
+    with pytest.raises(ValueError, match="infinity in column 'b'"):
+        func(real, synth)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.date_range("2020", periods=6),
+        pd.period_range("2020-01", periods=6, freq="M"),
+        pd.interval_range(0, 6),
+        np.arange(6) + 1j,
+    ],
+    ids=["datetime", "period", "interval", "complex"],
+)
+def test_unsupported_dtypes_raise_type_error(column):
+    real = pd.DataFrame({"odd": column, "x": np.arange(6.0)})
+    with pytest.raises(TypeError, match="'odd' of real has dtype"):
+        marginal_distance(real, real)
