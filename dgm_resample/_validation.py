@@ -50,11 +50,17 @@ def as_frame(X, name="X"):
     """Return ``X`` as a DataFrame, checked column by column.
 
     Arrays get positional column labels (string arrays become object columns);
-    sparse pandas columns are densified. Infinite values raise a ``ValueError``; datetime, timedelta, period, interval and
+    sparse pandas columns are densified. Duplicated column names and infinite
+    values raise a ``ValueError``; datetime, timedelta, period, interval and
     complex columns a ``TypeError``. ``name`` names the table in the messages.
     """
     if isinstance(X, pd.DataFrame):
         frame = X
+        duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+        if duplicated:
+            raise ValueError(
+                f"{name} has duplicated column names: {duplicated}. Column names must be unique."
+            )
         sparse = [c for c in frame.columns if isinstance(frame[c].dtype, pd.SparseDtype)]
         if sparse:
             frame = frame.copy()

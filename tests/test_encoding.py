@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from _helpers import mixed_frame
 
-from dgm_resample import Span, TabularEncoder
+from dgm_resample import Span, TabularEncoder, VAEOverSampler
 
 
 def assert_same_table(a, b):
@@ -137,6 +137,15 @@ def test_errors_name_the_problem():
 
 
 # ------------------------------------------------- input handling (shared checks)
+
+
+def test_duplicated_column_names_raise_in_encoder_and_samplers():
+    frame = pd.DataFrame(np.arange(40.0).reshape(20, 2), columns=["a", "a"])
+    with pytest.raises(ValueError, match=r"duplicated column names: \['a'\]"):
+        TabularEncoder().fit(frame)
+    y = np.r_[np.zeros(15, dtype=int), np.ones(5, dtype=int)]
+    with pytest.raises(ValueError, match=r"X has duplicated column names: \['a'\]"):
+        VAEOverSampler(max_steps=2, random_state=0).fit_resample(frame, y)
 
 
 @pytest.mark.parametrize(

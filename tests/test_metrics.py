@@ -339,6 +339,13 @@ PUBLIC = {
 
 
 @pytest.mark.parametrize("func", PUBLIC.values(), ids=PUBLIC.keys())
+def test_duplicated_column_names_raise(func):
+    real = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"(real|train) has duplicated column names: \['a'\]"):
+        func(real, real.copy())
+
+
+@pytest.mark.parametrize("func", PUBLIC.values(), ids=PUBLIC.keys())
 def test_infinity_raises_naming_the_column(func):
     real = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0) % 3})
     synth = real.copy()
