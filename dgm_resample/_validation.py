@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: ``pandas.api.types.infer_dtype`` results of object columns that hold numbers
+_NUMBER_KINDS = frozenset({"integer", "floating", "mixed-integer-float"})
+
 
 def is_unsupported_dtype(dtype):
     """Whether a column of ``dtype`` can be neither a number nor a category."""
@@ -32,8 +35,16 @@ def is_categorical_dtype(dtype):
 
 
 def holds_numbers(series):
-    """Whether a column's dtype is numeric or boolean."""
+    """Whether a column's values can be read as numbers.
+
+    True for numeric and boolean dtypes and for object columns whose non-missing
+    values are all integers or floats; False for pandas category and string
+    columns, whatever their values, and for object columns holding anything
+    else (strings, booleans, mixed values) or only missing values.
+    """
     dtype = series.dtype
+    if pd.api.types.is_object_dtype(dtype):
+        return pd.api.types.infer_dtype(series, skipna=True) in _NUMBER_KINDS
     return not is_categorical_dtype(dtype) and (
         pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
     )
@@ -129,8 +140,9 @@ def resolve_categorical(frames, categorical_features, *, booleans=False, name="X
     ``"auto"``, ``None`` or an empty selection: pandas category, object and
     string columns (so every column of a NumPy object array), plus boolean
     columns when ``booleans`` is true. Names, indices or a boolean mask follow
-    :class:`~imblearn.over_sampling.SMOTENC` and add to the columns that are not of a
-    numeric or boolean dtype.
+    :class:`~imblearn.over_sampling.SMOTENC`: the named columns are
+    categorical and the others numeric, except columns whose values cannot be
+    numbers (strings, pandas category or string dtype), which stay categorical.
 
     Parameters
     ----------

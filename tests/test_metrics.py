@@ -368,3 +368,19 @@ def test_unsupported_dtypes_raise_type_error(column):
     real = pd.DataFrame({"odd": column, "x": np.arange(6.0)})
     with pytest.raises(TypeError, match="'odd' of real has dtype"):
         marginal_distance(real, real)
+
+
+def test_object_array_named_categorical_features_leave_numbers_numeric():
+    rng = np.random.default_rng(0)
+    real = np.empty((50, 2), dtype=object)
+    real[:, 0] = list(rng.normal(size=50))
+    real[:, 1] = list(rng.choice(["a", "b"], 50))
+    synth = real.copy()
+    synth[:, 0] = list(rng.normal(size=50) + 3.0)
+    result = marginal_distance(real, synth, categorical_features=[1])
+    assert list(result.kind) == ["ks", "tvd"]
+    assert result.per_column[0] > 0.8  # KS of a 3-sd shift; as categories every value differs
+    # "auto" keeps every column of an object array categorical
+    assert list(marginal_distance(real, synth).kind) == ["tvd", "tvd"]
+    dependence = dependence_distance(real, synth, categorical_features=[1])
+    assert 0.0 <= dependence.mean <= 1.0
