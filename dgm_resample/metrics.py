@@ -54,6 +54,8 @@ __all__ = [
 _NAN_TOKEN = "\x00<NaN>"
 _OTHER_TOKEN = "\x00<other>"
 _MAX_LEVELS = 100
+#: leaf size of the detection model (scikit-learn's default), lowered for small folds
+_MIN_SAMPLES_LEAF = 20
 _EVALUATE_KEYS = (
     "detection_auc",
     "marginal_distance",
@@ -277,7 +279,8 @@ def detection_score(
     table is subsampled so that both classes have the same number of rows,
     ``min(n_real, n_synthetic, max_rows)``. A
     :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (100 iterations, no
-    early stopping, one OpenMP thread) is scored by stratified ``cv``-fold
+    early stopping, one OpenMP thread, leaves of 20 rows or the largest size
+    the smallest training fold can split) is scored by stratified ``cv``-fold
     cross-validation; identical rows are kept in the same fold so that a copied
     row cannot be recognised through its twin on the other side of the split.
 
@@ -300,8 +303,10 @@ def detection_score(
     -------
     auc : float
         Mean ROC-AUC over the folds: about 0.5 when synthetic rows cannot be
-        told from real ones, 1.0 when they are perfectly separable. ``NaN`` when
-        a table has a single row.
+        told from real ones, 1.0 when they are perfectly separable. ``NaN``
+        with a warning when a table has a single row, or when all rows of a
+        table are identical and the other table differs (no grouped split
+        exists).
     """
     _check_max_rows(max_rows)
     if not isinstance(cv, numbers.Integral) or cv < 2:
@@ -328,14 +333,31 @@ def detection_score(
     groups = pd.factorize(_row_hashes(list(X.T)))[0]
     n_splits = min(cv, n, len(np.unique(groups[:n])), len(np.unique(groups[n:])))
     if n_splits < 2:
-        return 0.5
+        if len(np.unique(groups)) == 1:
+            return 0.5  # both tables repeat one and the same row
+        warnings.warn(
+            "detection_score cannot cross-validate: all rows of a table are identical and "
+            "identical rows share a fold; returning NaN.",
+            stacklevel=2,
+        )
+        return float("nan")
     seed = rng.randint(np.iinfo(np.int32).max)
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    clf = HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=seed)
+    folds = list(splitter.split(X, y, groups))
+    # A leaf of 20 rows cannot split a fold of fewer than 40 training rows: the
+    # model would predict a constant and score exactly 0.5 however different the
+    # tables. Small folds get the largest leaf they can still split.
+    smallest = min(len(train) for train, _ in folds)
+    clf = HistGradientBoostingClassifier(
+        max_iter=100,
+        early_stopping=False,
+        min_samples_leaf=min(_MIN_SAMPLES_LEAF, max(1, smallest // 2)),
+        random_state=seed,
+    )
     # One OpenMP thread: the folds are small, and on shared or busy machines
     # multi-threaded boosting oversubscribes the cores and becomes much slower.
     with threadpool_limits(limits=1, user_api="openmp"):
-        scores = cross_val_score(clf, X, y, groups=groups, cv=splitter, scoring="roc_auc")
+        scores = cross_val_score(clf, X, y, cv=folds, scoring="roc_auc")
     return float(np.mean(scores))
 
 

@@ -160,6 +160,35 @@ def test_detection_tiny_and_unbalanced():
         assert math.isnan(detection_score(real, synth.iloc[:1], random_state=0))
 
 
+def normal_table(n, seed, shift=0.0):
+    rng = np.random.RandomState(seed)
+    return pd.DataFrame(rng.normal(size=(n, 2)) + shift, columns=list("ab"))
+
+
+@pytest.mark.parametrize("n", [2, 5, 12, 24])
+def test_detection_small_different_tables_score_near_one(n):
+    real = normal_table(n, seed=0)
+    assert detection_score(real, real + 50.0, random_state=0) > 0.9
+    synth = normal_table(n, seed=1, shift=50.0)
+    assert detection_score(real, synth, random_state=0) > 0.9
+
+
+def test_detection_small_same_distribution_tables_about_half():
+    aucs = [
+        detection_score(normal_table(24, seed), normal_table(24, 100 + seed), random_state=seed)
+        for seed in range(8)
+    ]
+    assert 0.35 <= np.mean(aucs) <= 0.65
+    assert len(set(aucs)) > 1  # real scores, not a constant
+
+
+def test_detection_tables_of_one_repeated_row():
+    ones = pd.DataFrame({"a": np.ones(10), "b": np.ones(10)})
+    assert detection_score(ones, ones.copy(), random_state=0) == 0.5  # the same row
+    with pytest.warns(UserWarning, match="identical"):
+        assert math.isnan(detection_score(ones, ones + 50.0, random_state=0))
+
+
 def test_detection_reproducible():
     real, synth = mixed_table(n=150, seed=0), mixed_table(n=150, seed=1, shift=0.5)
     assert detection_score(real, synth, random_state=3) == detection_score(
