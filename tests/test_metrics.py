@@ -413,3 +413,15 @@ def test_object_array_named_categorical_features_leave_numbers_numeric():
     assert list(marginal_distance(real, synth).kind) == ["tvd", "tvd"]
     dependence = dependence_distance(real, synth, categorical_features=[1])
     assert 0.0 <= dependence.mean <= 1.0
+
+
+def test_parameters_are_validated():
+    real = mixed_table(n=20)
+    with pytest.raises(ValueError, match="'cv' parameter of detection_score"):
+        detection_score(real, real, cv=1)
+    with pytest.raises(ValueError, match="'k' parameter of precision_recall"):
+        precision_recall(real, real, k=0)
+    with pytest.raises(ValueError, match="'max_rows' parameter of evaluate_synthetic"):
+        evaluate_synthetic(real, real, real, max_rows=1)
+    with pytest.raises(ValueError, match="'categorical_features' parameter of marginal_distance"):
+        marginal_distance(real, real, categorical_features="all")
