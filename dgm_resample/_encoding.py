@@ -18,6 +18,8 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils._param_validation import Integral, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import as_frame, resolve_categorical
+
 NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
 
 
@@ -59,106 +61,6 @@ class _Column:
     exact: np.dtype | None = None  # integer dtype seen in fit: values and bounds are exact
     boolean: bool = False
     bounds: tuple | None = None
-
-
-def _is_unsupported(dtype):
-    return (
-        pd.api.types.is_datetime64_any_dtype(dtype)
-        or pd.api.types.is_timedelta64_dtype(dtype)
-        or pd.api.types.is_complex_dtype(dtype)
-        or isinstance(dtype, (pd.PeriodDtype, pd.IntervalDtype))
-    )
-
-
-def _is_categorical_dtype(dtype):
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(dtype)
-        or pd.api.types.is_string_dtype(dtype)
-    )
-
-
-def as_frame(X):
-    """Return ``X`` as a DataFrame with positional column labels if needed.
-
-    Sparse pandas columns are densified. Columns are validated: datetime,
-    timedelta, period, interval and complex columns raise a ``TypeError``,
-    infinite values a ``ValueError``.
-    """
-    if isinstance(X, pd.DataFrame):
-        frame = X
-        sparse_cols = [c for c in frame.columns if isinstance(frame[c].dtype, pd.SparseDtype)]
-        if sparse_cols:
-            frame = frame.copy()
-            for c in sparse_cols:
-                frame[c] = frame[c].sparse.to_dense()
-    else:
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"Expected a 2D table, got an array with {X.ndim} dimension(s).")
-        if X.dtype.kind in "US":
-            X = X.astype(object)
-        frame = pd.DataFrame(X, copy=False)
-    for name in frame.columns:
-        dtype = frame[name].dtype
-        if _is_unsupported(dtype):
-            raise TypeError(
-                f"Column {name!r} has dtype {dtype}, which is not supported. Convert "
-                "datetime, timedelta, period, interval and complex columns to numbers "
-                "or categories first."
-            )
-        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-            if np.isinf(frame[name].to_numpy(dtype=np.float64, na_value=np.nan)).any():
-                raise ValueError(f"Input X contains infinity in column {name!r}.")
-    return frame
-
-
-def resolve_categorical(frame, categorical_features):
-    """Boolean mask of the columns to model as categorical.
-
-    ``"auto"`` selects pandas category, object and string columns (object arrays
-    count as categorical). Names, indices or a boolean mask select columns
-    explicitly; non-numeric columns are always categorical. ``None`` selects only
-    the non-numeric columns.
-    """
-    n_features = frame.shape[1]
-    non_numeric = np.array(
-        [
-            _is_categorical_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)
-            for c in frame.columns
-        ],
-        dtype=bool,
-    )
-    if categorical_features is None or (
-        isinstance(categorical_features, str) and categorical_features == "auto"
-    ):
-        return non_numeric
-    selected = np.asarray(categorical_features)
-    mask = np.zeros(n_features, dtype=bool)
-    if selected.size == 0:
-        return non_numeric
-    if selected.dtype.kind == "b":
-        if selected.shape != (n_features,):
-            raise ValueError(
-                f"categorical_features is a boolean mask of length {selected.size}; "
-                f"X has {n_features} features."
-            )
-        mask = selected.copy()
-    elif selected.dtype.kind in "iu":
-        if selected.min() < -n_features or selected.max() >= n_features:
-            raise ValueError(
-                f"categorical_features holds indices {selected.tolist()} outside the "
-                f"{n_features} features of X."
-            )
-        mask[selected] = True
-    else:
-        columns = [str(c) for c in frame.columns]
-        missing = [str(s) for s in selected if str(s) not in columns]
-        if missing:
-            raise ValueError(f"categorical_features names unknown columns: {missing}.")
-        for s in selected:
-            mask[columns.index(str(s))] = True
-    return mask | non_numeric
 
 
 def _missing_mask(series):

@@ -1,11 +1,13 @@
-"""TabularEncoder: spans as data, exact inverse, dtypes, missing values, errors."""
+"""TabularEncoder: spans as data, exact inverse, dtypes, missing values, errors; input checks."""
+
+import numbers
 
 import numpy as np
 import pandas as pd
 import pytest
 from _helpers import mixed_frame
 
-from dgm_resample import Span, TabularEncoder
+from dgm_resample import Span, TabularEncoder, VAEOverSampler
 
 
 def assert_same_table(a, b):
@@ -134,3 +136,89 @@ def test_errors_name_the_problem():
         encoder.transform(pd.DataFrame({"c": ["z"]}))
     with pytest.raises(ValueError, match="2 features.*fitted with 3"):
         TabularEncoder().fit(np.ones((3, 3))).transform(np.ones((3, 2)))
+
+
+# ------------------------------------------------- input handling (shared checks)
+
+
+def test_duplicated_column_names_raise_in_encoder_and_samplers():
+    frame = pd.DataFrame(np.arange(40.0).reshape(20, 2), columns=["a", "a"])
+    with pytest.raises(ValueError, match=r"duplicated column names: \['a'\]"):
+        TabularEncoder().fit(frame)
+    y = np.r_[np.zeros(15, dtype=int), np.ones(5, dtype=int)]
+    with pytest.raises(ValueError, match=r"X has duplicated column names: \['a'\]"):
+        VAEOverSampler(max_steps=2, random_state=0).fit_resample(frame, y)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.period_range("2020-01", periods=4, freq="M"),
+        pd.interval_range(0, 4),
+        pd.to_timedelta(np.arange(4), unit="D"),
+        np.arange(4) + 1j,
+    ],
+    ids=["period", "interval", "timedelta", "complex"],
+)
+def test_unsupported_dtypes_raise_type_error(column):
+    frame = pd.DataFrame({"odd": column, "x": np.arange(4.0)})
+    with pytest.raises(TypeError, match="'odd' of X has dtype"):
+        TabularEncoder().fit(frame)
+
+
+def object_array(n=40, seed=0):
+    """Object array: numbers (with a gap) in column 0, strings in column 1."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((n, 2), dtype=object)
+    X[:, 0] = list(np.round(rng.normal(size=n) * 10, 2))
+    X[3, 0] = None
+    X[:, 1] = list(rng.choice(["a", "b", "c"], n))
+    return X
+
+
+@pytest.mark.parametrize("selection", [[1], [False, True]])
+def test_object_array_named_categorical_features_leave_numbers_numeric(selection):
+    X = object_array()
+    encoder = TabularEncoder(categorical_features=selection).fit(X)
+    np.testing.assert_array_equal(encoder.categorical_mask_, [False, True])
+    assert [c.kind for c in encoder.columns_] == ["numeric", "categorical"]
+    back = encoder.inverse_transform(encoder.transform(X))
+    assert back.dtype == object
+    assert back[3, 0] is None or np.isnan(back[3, 0])
+    rows = np.r_[0:3, 4 : len(X)]
+    np.testing.assert_allclose(back[rows, 0].astype(float), X[rows, 0].astype(float), rtol=1e-5)
+    np.testing.assert_array_equal(back[:, 1], X[:, 1])
+    # "auto" keeps every column of an object array categorical
+    assert TabularEncoder().fit(X).categorical_mask_.all()
+
+
+def test_object_columns_that_cannot_be_numbers_stay_categorical():
+    X = object_array()
+    flags = np.empty((len(X), 1), dtype=object)
+    flags[:, 0] = [bool(i % 2) for i in range(len(X))]
+    mask = TabularEncoder(categorical_features=[0]).fit(np.hstack([X, flags])).categorical_mask_
+    np.testing.assert_array_equal(mask, [True, True, True])  # strings, booleans
+    frame = pd.DataFrame({"n": [1.0, 2.0, 3.0], "c": pd.Categorical([1, 2, 1])})
+    assert TabularEncoder(categorical_features=["n"]).fit(frame).categorical_mask_.all()
+
+
+def test_infinity_in_an_object_column_of_numbers_raises():
+    X = object_array()
+    X[5, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity in column 0"):
+        TabularEncoder(categorical_features=[1]).fit(X)
+
+
+def test_sampler_keeps_numbers_in_an_object_array():
+    X = object_array(n=60)
+    X[3, 0] = 1.5  # no gap: a sampler's output then has no missing values either
+    y = np.r_[np.zeros(45, dtype=int), np.ones(15, dtype=int)]
+    sampler = VAEOverSampler(max_steps=20, categorical_features=[1], random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    np.testing.assert_array_equal(sampler.encoder_.categorical_mask_, [False, True])
+    assert X_res.dtype == object and len(X_res) == 90
+    new = X_res[len(X) :]
+    assert all(isinstance(v, numbers.Real) and not isinstance(v, str) for v in new[:, 0])
+    values = new[:, 0].astype(float)
+    assert values.min() >= min(X[:, 0]) and values.max() <= max(X[:, 0])
+    assert set(new[:, 1]) <= {"a", "b", "c"}

@@ -160,6 +160,35 @@ def test_detection_tiny_and_unbalanced():
         assert math.isnan(detection_score(real, synth.iloc[:1], random_state=0))
 
 
+def normal_table(n, seed, shift=0.0):
+    rng = np.random.RandomState(seed)
+    return pd.DataFrame(rng.normal(size=(n, 2)) + shift, columns=list("ab"))
+
+
+@pytest.mark.parametrize("n", [2, 5, 12, 24])
+def test_detection_small_different_tables_score_near_one(n):
+    real = normal_table(n, seed=0)
+    assert detection_score(real, real + 50.0, random_state=0) > 0.9
+    synth = normal_table(n, seed=1, shift=50.0)
+    assert detection_score(real, synth, random_state=0) > 0.9
+
+
+def test_detection_small_same_distribution_tables_about_half():
+    aucs = [
+        detection_score(normal_table(24, seed), normal_table(24, 100 + seed), random_state=seed)
+        for seed in range(8)
+    ]
+    assert 0.35 <= np.mean(aucs) <= 0.65
+    assert len(set(aucs)) > 1  # real scores, not a constant
+
+
+def test_detection_tables_of_one_repeated_row():
+    ones = pd.DataFrame({"a": np.ones(10), "b": np.ones(10)})
+    assert detection_score(ones, ones.copy(), random_state=0) == 0.5  # the same row
+    with pytest.warns(UserWarning, match="identical"):
+        assert math.isnan(detection_score(ones, ones + 50.0, random_state=0))
+
+
 def test_detection_reproducible():
     real, synth = mixed_table(n=150, seed=0), mixed_table(n=150, seed=1, shift=0.5)
     assert detection_score(real, synth, random_state=3) == detection_score(
@@ -324,3 +353,75 @@ def test_evaluate_reproducible_with_subsampling():
     a = evaluate_synthetic(train, test, synth, random_state=1, max_rows=100)
     b = evaluate_synthetic(train, test, synth, random_state=1, max_rows=100)
     assert a == b
+
+
+# ---------------------------------------------------------------- refused inputs
+
+PUBLIC = {
+    "detection_score": lambda a, b: detection_score(a, b, random_state=0),
+    "marginal_distance": marginal_distance,
+    "dependence_distance": dependence_distance,
+    "precision_recall": precision_recall,
+    "distance_to_closest_record": lambda a, b: distance_to_closest_record(a, b, a),
+    "evaluate_synthetic": lambda a, b: evaluate_synthetic(a, a, b, random_state=0),
+}
+
+
+@pytest.mark.parametrize("func", PUBLIC.values(), ids=PUBLIC.keys())
+def test_duplicated_column_names_raise(func):
+    real = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"(real|train) has duplicated column names: \['a'\]"):
+        func(real, real.copy())
+
+
+@pytest.mark.parametrize("func", PUBLIC.values(), ids=PUBLIC.keys())
+def test_infinity_raises_naming_the_column(func):
+    real = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0) % 3})
+    synth = real.copy()
+    synth.loc[4, "b"] = -np.inf
+    with pytest.raises(ValueError, match="infinity in column 'b'"):
+        func(real, synth)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.date_range("2020", periods=6),
+        pd.period_range("2020-01", periods=6, freq="M"),
+        pd.interval_range(0, 6),
+        np.arange(6) + 1j,
+    ],
+    ids=["datetime", "period", "interval", "complex"],
+)
+def test_unsupported_dtypes_raise_type_error(column):
+    real = pd.DataFrame({"odd": column, "x": np.arange(6.0)})
+    with pytest.raises(TypeError, match="'odd' of real has dtype"):
+        marginal_distance(real, real)
+
+
+def test_object_array_named_categorical_features_leave_numbers_numeric():
+    rng = np.random.default_rng(0)
+    real = np.empty((50, 2), dtype=object)
+    real[:, 0] = list(rng.normal(size=50))
+    real[:, 1] = list(rng.choice(["a", "b"], 50))
+    synth = real.copy()
+    synth[:, 0] = list(rng.normal(size=50) + 3.0)
+    result = marginal_distance(real, synth, categorical_features=[1])
+    assert list(result.kind) == ["ks", "tvd"]
+    assert result.per_column[0] > 0.8  # KS of a 3-sd shift; as categories every value differs
+    # "auto" keeps every column of an object array categorical
+    assert list(marginal_distance(real, synth).kind) == ["tvd", "tvd"]
+    dependence = dependence_distance(real, synth, categorical_features=[1])
+    assert 0.0 <= dependence.mean <= 1.0
+
+
+def test_parameters_are_validated():
+    real = mixed_table(n=20)
+    with pytest.raises(ValueError, match="'cv' parameter of detection_score"):
+        detection_score(real, real, cv=1)
+    with pytest.raises(ValueError, match="'k' parameter of precision_recall"):
+        precision_recall(real, real, k=0)
+    with pytest.raises(ValueError, match="'max_rows' parameter of evaluate_synthetic"):
+        evaluate_synthetic(real, real, real, max_rows=1)
+    with pytest.raises(ValueError, match="'categorical_features' parameter of marginal_distance"):
+        marginal_distance(real, real, categorical_features="all")
