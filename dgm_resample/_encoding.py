@@ -200,7 +200,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_numeric(self, name, series, missing, start):
         is_bool = pd.api.types.is_bool_dtype(series.dtype)
-        exact = _integer_dtype(series.dtype)
+        exact = _integer_dtype(series)
         if is_bool:
             values = np.array([False, True], dtype=object)
             integer = True
@@ -267,7 +267,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 else:
                     hits = np.zeros(n, dtype=bool)
                     present = series[~missing]
-                    exact = _integer_dtype(present.dtype) if column.exact is not None else None
+                    exact = _integer_dtype(present) if column.exact is not None else None
                     hits[~missing] = present.to_numpy(dtype=exact or np.float64) == column.values[1]
                 out[:, column.span.start] = hits
             else:
@@ -366,11 +366,26 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return out
 
 
-def _integer_dtype(dtype):
-    """The NumPy integer dtype of an integer column (NumPy or nullable), else ``None``."""
-    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_integer_dtype(dtype):
+def _integer_dtype(series):
+    """The NumPy integer dtype holding an integer column exactly, else ``None``.
+
+    NumPy and nullable integer columns give their own; an object column of
+    Python integers (a column of an object array) gives int64 or uint64.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
         return None
-    return np.dtype(getattr(dtype, "numpy_dtype", dtype))
+    if pd.api.types.is_integer_dtype(dtype):
+        return np.dtype(getattr(dtype, "numpy_dtype", dtype))
+    if dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "integer":
+        values = series.dropna()
+        for candidate in (np.int64, np.uint64):
+            try:
+                values.to_numpy(dtype=candidate)
+            except (OverflowError, ValueError, TypeError):
+                continue
+            return np.dtype(candidate)
+    return None
 
 
 def _numeric_input(column, series, missing):
@@ -381,7 +396,7 @@ def _numeric_input(column, series, missing):
     ids beyond 2**53) the values themselves have no exact float, their
     distances from the minimum usually do.
     """
-    exact = _integer_dtype(series.dtype) if column.exact is not None else None
+    exact = _integer_dtype(series) if column.exact is not None else None
     if exact is None:
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         return values - column.bounds[0] if column.exact is not None else values

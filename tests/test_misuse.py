@@ -230,3 +230,15 @@ def test_string_arrays_keep_their_dtype():
     sampler = tiny(VAEOverSampler)
     sampler.fit_resample(X, y)
     assert sampler.sample(4, 1).dtype == X.dtype
+
+
+def test_whole_numbers_in_object_arrays_come_back_as_integers():
+    X = np.array([[i % 7, "ab"[i % 2], 2**62 + i] for i in range(60)], dtype=object)
+    y = (np.arange(60) % 5 == 0).astype(int)
+    encoder = TabularEncoder(categorical_features=[1]).fit(X)
+    back = encoder.inverse_transform(encoder.transform(X))
+    assert (back == X).all() and all(type(v) is int for v in back[:, 2])
+    X_res, _ = tiny(VAEOverSampler, categorical_features=[1]).fit_resample(X, y)
+    new = X_res[len(X) :]
+    assert all(type(v) is int and 0 <= v <= 6 for v in new[:, 0])
+    assert all(type(v) is int and 2**62 <= v < 2**62 + 60 for v in new[:, 2])
