@@ -377,7 +377,10 @@ def _integer_dtype(series):
         return None
     if pd.api.types.is_integer_dtype(dtype):
         return np.dtype(getattr(dtype, "numpy_dtype", dtype))
-    if dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "integer":
+    if (
+        pd.api.types.is_object_dtype(dtype)
+        and pd.api.types.infer_dtype(series, skipna=True) == "integer"
+    ):
         values = series.dropna()
         for candidate in (np.int64, np.uint64):
             try:
