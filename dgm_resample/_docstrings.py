@@ -30,7 +30,7 @@ _HEAD = """categorical_features : "auto", array-like or None, default="auto"
         class's rows only."""
 
 
-def _filter_docs(default=None, why=""):
+def _filter_docs(default=None):
     """Docstring of the neighbour-filter parameters with a family's default."""
     return f"""filter_neighbors : int or None, default={default}
         Neighbour filter on generated rows: a new row of class c is kept when at
@@ -39,7 +39,7 @@ def _filter_docs(default=None, why=""):
         rejected rows are redrawn, so the counts stay exact (after drawing 20
         times the requested rows, any shortfall is filled with the rejected
         rows that have the most neighbours of class c). ``None`` keeps every
-        generated row. May be changed with ``set_params`` after fitting.{why}
+        generated row. May be changed with ``set_params`` after fitting.
     filter_min_share : float in (0, 1], default=0.2
         Share of the ``filter_neighbors`` nearest real rows that must be of the
         generated row's class, rounded up to whole rows (2 of 10, 1 of 5)."""
@@ -67,11 +67,6 @@ def _training_docs(max_steps, score, patience, steps, optimizer):
 
 #: docstring pieces every sampler shares
 _shared_docs = {
-    "filter_parameters": _filter_docs(),
-    "batch_parameters": """batch_size : int, default=256
-        Minibatch size; rows are drawn class-balanced with replacement.
-    learning_rate : float, default=1e-3
-        Adam learning rate.""",
     "parameters_head": "\n    ".join(
         [BaseOverSampler._sampling_strategy_docstring, _RANDOM_STATE, _HEAD]
     ),
