@@ -9,83 +9,61 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseDGMOverSampler
 from ._constraints import Integer, LayerSizes
-from ._docstrings import _filter_docs, _shared_docs
+from ._docstrings import sampler_docs
 from ._likelihood import LikelihoodMixin
 from .nn.autoregressive import AutoregressiveModel
 
 
 @Substitution(
-    **{
-        **_shared_docs,
-        "filter_parameters": _filter_docs(
-            10,
-            why="""
-        On by default for this family: unfiltered, its rows reach further into
-        the other classes than SMOTE's and its F1 rank fell behind SMOTE's
-        (see the documentation's autoregressive page).""",
-        ),
-    }
+    **sampler_docs(max_steps=1000, score="the negative log-likelihood", filter_neighbors=10)
 )
 class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     """Over-sample with a class-conditional autoregressive model.
 
     The encoded table is factorized over its spans (a numeric column, a binary
     column or missing-value indicator, or a whole categorical block) as
-    p(x | y) = prod_j p(x_j | x_<j, y). Discrete spans come first in the order
-    and numeric spans last, so every numeric value is modelled given all
-    discrete columns, including its own missing-value indicator. One masked
-    network (MADE) gives every conditional in a single forward pass: a mixture
-    of Gaussians for numeric spans (in the quantile-normal space), a Bernoulli
-    for binary spans and a softmax for categorical blocks. The class label
-    conditions every layer. Training maximizes the exact likelihood with
-    class-balanced minibatches; new rows of a class are drawn span by span
-    under that class's label; a neighbour filter (on by default) redraws the
-    rows whose 10 nearest real rows hold fewer than 2 of their class, so
-    exactly the requested number comes back. The exact likelihood is exposed
-    by :meth:`score_samples`.
+    p(x | y) = prod_j p(x_j | x_<j, y), discrete spans first and numeric spans
+    last, so every numeric value is modelled given all discrete columns. One
+    masked network (MADE) conditioned on the class label gives every
+    conditional in a single forward pass: a Gaussian mixture or a quantile
+    histogram for numeric spans (in the quantile-normal space), a Bernoulli for
+    binary spans and a softmax for categorical blocks. Training maximizes the
+    exact likelihood over class-balanced minibatches. New rows of a class are
+    drawn span by span under that class's label and, by default, passed
+    through the neighbour filter, exactly the requested number of them.
+    :meth:`score_samples` gives the exact likelihood.
+
+    Read more in ``docs/autoregressive.md``.
 
     Parameters
     ----------
     {parameters_head}
-    max_steps : int, default=1000
-        Budget of optimizer steps (training cost does not grow with the rows).
-    {batch_parameters}
-    validation_fraction : float or None, default=None
-        Fraction of each class (with at least 10 rows) held out for early
-        stopping on the validation negative log-likelihood; ``None`` or 0
-        trains the full budget. Off by default: on the quality benchmark
-        (10 KEEL/UCI datasets, LR, k-NN, tree) the full 1,000-step budget
-        without held-out rows gave better F1 and G-mean ranks against SMOTE.
-    patience : int or None, default=5
-        Evaluations without improvement before stopping; the best weights are kept.
+    {training_parameters}
     {runtime_parameters}
     {filter_parameters}
     hidden_dims : tuple of int, default=(128, 128)
         Widths of the masked hidden layers.
     n_components : int, default=5
-        Gaussian mixture components per numeric column
-        (``numeric_head="mixture"``).
+        Gaussian mixture components per numeric column; read with
+        ``numeric_head="mixture"`` only.
     sampling_temperature : float, default=0.8
-        Tempering of each numeric column's head when generating: component
-        or bin weights proportional to ``w_k ** (1 / T)`` and mixture component
-        scales times ``T`` (discrete columns are drawn from their learned
-        probabilities; :meth:`score_samples` is unaffected). Below 1 gives rows
-        closer to the modes of each conditional; 0.8 ranked better than 1 on
-        F1 both on the quality benchmark and on 6 further datasets, with G-mean
-        level or better. May be changed with ``set_params`` after fitting:
-        later calls of :meth:`sample` use it.
+        Tempering (positive) of each numeric column's head when generating:
+        component or bin weights proportional to ``w_k ** (1 / T)`` and mixture
+        component scales times ``T``; 1 samples the learned conditionals, below
+        1 gives values closer to their modes. Discrete columns are drawn from
+        their learned probabilities, and :meth:`score_samples` is unaffected.
+        May be changed with ``set_params`` after fitting: later calls of
+        :meth:`sample` use it.
     numeric_head : {{"mixture", "bins"}}, default="mixture"
         Likelihood head of numeric columns. ``"mixture"``: a mixture of
         ``n_components`` Gaussians. ``"bins"``: a quantile histogram, softmax
         weights over ``n_bins`` bins of equal standard-normal mass with the
-        standard normal restricted to each bin as density inside it. With the
-        default quantile encoding every bin holds an equal share of the
-        training rows, so the head reweights the column's pooled distribution
-        bin by bin; ``sampling_temperature`` sharpens the bin weights. On the
-        quality benchmark it ranked like the mixture (see the documentation's
-        autoregressive page).
+        standard normal restricted to each bin as density inside it (with the
+        default quantile encoding, every bin holds an equal share of the
+        training rows).
     n_bins : int, default=32
-        Bins per numeric column (``numeric_head="bins"``).
+        Bins per numeric column (2 or more); read with ``numeric_head="bins"``
+        only.
 
     Attributes
     ----------

@@ -86,23 +86,24 @@ class BaseDGMOverSampler(BaseOverSampler):
         "filter_min_share": [Interval(numbers.Real, 0, 1, closed="right")],
     }
 
+    # no defaults here: each sampler's signature is the one source of its defaults
     def __init__(
         self,
         *,
-        sampling_strategy="auto",
-        random_state=None,
-        categorical_features="auto",
-        conditioning="joint",
-        max_steps=1000,
-        batch_size=256,
-        learning_rate=1e-3,
-        validation_fraction=0.1,
-        patience=5,
-        device="auto",
-        n_threads=None,
-        verbose=0,
-        filter_neighbors=None,
-        filter_min_share=0.2,
+        sampling_strategy,
+        random_state,
+        categorical_features,
+        conditioning,
+        max_steps,
+        batch_size,
+        learning_rate,
+        validation_fraction,
+        patience,
+        device,
+        n_threads,
+        verbose,
+        filter_neighbors,
+        filter_min_share,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state

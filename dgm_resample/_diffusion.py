@@ -9,45 +9,40 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import BaseDGMOverSampler
 from ._constraints import Integer, LayerSizes
-from ._docstrings import _shared_docs
+from ._docstrings import sampler_docs
 from .nn.diffusion import TabularDiffusion
 
 
-@Substitution(**_shared_docs)
+@Substitution(
+    **sampler_docs(
+        max_steps=1500,
+        score="the diffusion loss of the averaged weights at fixed noise",
+    )
+)
 class DiffusionOverSampler(BaseDGMOverSampler):
     """Over-sample with a class-conditional diffusion model for mixed-type tables.
 
-    One denoiser is trained on all rows (``conditioning="joint"``) with
-    class-balanced minibatches. Numeric columns (after a quantile-normal
-    transform) follow a Gaussian diffusion with epsilon prediction; binary and
-    categorical columns follow a masked (absorbing-state) diffusion in which
-    each variable is hidden with probability ``1 - alpha_bar(t)``, the same
-    cosine schedule that scales the Gaussian part. One MLP with sinusoidal
-    time and label embeddings predicts the numeric noise and the discrete
-    logits; the loss is the numeric squared error plus ``discrete_weight``
-    times the cross-entropy of the masked discrete variables. The label is
-    dropped at rate ``label_dropout`` so that sampling can use classifier-free
-    guidance. An exponential moving average of the weights is used for
-    validation and sampling. New rows are drawn with ``n_sampling_steps``
-    strided DDIM steps (with fresh noise at each step for the numeric part by
-    default, see ``eta``) while masked discrete variables are revealed at the
-    matching rate.
+    Numeric columns (after a quantile-normal transform) follow a Gaussian
+    diffusion with epsilon prediction; binary and categorical columns follow a
+    masked (absorbing-state) diffusion in which each variable is hidden with
+    probability ``1 - alpha_bar(t)``, on the same cosine schedule. One MLP with
+    sinusoidal time and label embeddings predicts the numeric noise and the
+    discrete logits; the loss is the numeric squared error plus
+    ``discrete_weight`` times the cross-entropy of the masked discrete
+    variables, over class-balanced minibatches. The label is dropped at rate
+    ``label_dropout`` to train the unconditional model of classifier-free
+    guidance. New rows of a class are denoised from noise under that class's
+    label by an exponential moving average of the weights in
+    ``n_sampling_steps`` strided DDIM steps (``eta``, ``guidance_scale``)
+    while the masked discrete variables are revealed at the matching rate,
+    exactly the requested number of them.
+
+    Read more in ``docs/diffusion.md``.
 
     Parameters
     ----------
     {parameters_head}
-    max_steps : int, default=1500
-        Budget of optimizer steps (training cost does not grow with the rows).
-        Diffusion needs more updates than a VAE: each step sees one random
-        noise level per row.
-    {batch_parameters}
-    validation_fraction : float or None, default=None
-        Fraction of each class (with at least 10 rows) held out for early
-        stopping on the diffusion loss of the averaged weights at fixed-seed
-        noise levels; ``None`` or 0 trains the full budget (the loss is a noisy
-        guide to sample quality, so the full budget is the default).
-    patience : int or None, default=5
-        Evaluations without improvement before stopping; the best weights are kept.
+    {training_parameters}
     {runtime_parameters}
     {filter_parameters}
     hidden_dims : tuple of int, default=(256, 256)
@@ -57,35 +52,30 @@ class DiffusionOverSampler(BaseDGMOverSampler):
         Length of the training noise schedule (cosine).
     n_sampling_steps : int, default=25
         Denoising steps when generating, strided over the training schedule
-        and independent of ``n_timesteps``; sampling cost is linear in it. On
-        the quality benchmark (10 datasets, 5 folds; LR, k-NN, tree) 25 steps
-        ranked as well as 50 (mean rank over F1 and G-mean 1.55 against 1.62,
-        head to head with SMOTE and no resampling) and save about a third of
-        ``fit_resample`` on the 10,000 x 20 speed table.
+        (at most ``n_timesteps``); sampling cost is linear in it. May be changed
+        with ``set_params`` after fitting.
     guidance_scale : float, default=0.5
-        Classifier-free guidance weight ``w``: the prediction is
+        Classifier-free guidance weight ``w`` (0 or more): the prediction is
         ``c + w * (c - u)`` for the conditional (``c``) and unconditional
         (``u``) outputs, both for the numeric noise and the discrete logits.
-        0 is plain conditional sampling (one network pass per step); larger
-        values push rows further towards what distinguishes their class, at
-        the cost of diversity and of a second pass per step. With ``eta=1``,
-        0.5 ranked better than SMOTE on F1 and G-mean for every classifier of
-        the quality benchmark (10 datasets, 5 folds; LR, k-NN, tree) and on 6
-        further datasets; 1.0 and 2.0 ranked worse, and 0 was level on G-mean
-        but behind on F1 on the further datasets (see ``docs/diffusion.md``).
-    label_dropout : float, default=0.1
+        0 is plain conditional sampling (one network pass per step, two
+        otherwise); larger values push rows further towards what distinguishes
+        their class, at the cost of diversity. May be changed with
+        ``set_params`` after fitting.
+    label_dropout : float in [0, 1), default=0.1
         Rate at which training labels are replaced by the null label (trains
         the unconditional model used by guidance).
     discrete_weight : float, default=1.0
-        Weight of the discrete cross-entropy against the numeric squared error.
-    ema_decay : float, default=0.995
-        Decay of the exponential moving average of the denoiser weights.
-    eta : float, default=1.0
-        Stochasticity of the numeric sampling steps (DDIM's eta, in [0, 1]):
-        0 is the deterministic DDIM update, 1 the ancestral update that adds
-        fresh noise at every step (more diverse rows). 1 is the default: with
-        the same fitted models it lifted the G-mean ranks from level with
-        SMOTE to ahead of it on the quality benchmark (``docs/diffusion.md``).
+        Weight (0 or more) of the discrete cross-entropy against the numeric
+        squared error.
+    ema_decay : float in [0, 1), default=0.995
+        Decay of the moving average of the denoiser weights that validation
+        and sampling use, with the warm-up ``min(ema_decay, (1 + t) / (10 + t))``
+        at update ``t``.
+    eta : float in [0, 1], default=1.0
+        Stochasticity of the numeric sampling steps (DDIM's eta): 0 is the
+        deterministic DDIM update, 1 the ancestral update that adds fresh noise
+        at every step. May be changed with ``set_params`` after fitting.
 
     Attributes
     ----------

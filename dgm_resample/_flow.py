@@ -9,44 +9,40 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseDGMOverSampler
 from ._constraints import Integer, LayerSizes
-from ._docstrings import _shared_docs
+from ._docstrings import sampler_docs
 from ._likelihood import LikelihoodMixin
 from .nn.flow import TRANSFORMS, ConditionalFlow
 
 
-@Substitution(**_shared_docs)
+@Substitution(
+    **sampler_docs(
+        max_steps=1000,
+        score="the negative dequantization bound (one draw, fixed noise)",
+    )
+)
 class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     """Over-sample with a class-conditional normalizing flow.
 
-    An invertible map between continuous coordinates of the encoded table and a
-    standard normal base, conditioned on a learned embedding of the class label,
-    is trained by maximum likelihood with class-balanced minibatches. The map is
-    a stack of masked autoregressive transforms built with ``zuko``: affine
-    (a masked autoregressive flow, MAF) by default, or rational-quadratic
-    splines (a neural spline flow). Numeric columns are modelled in the
-    quantile-normal space of the encoder. Discrete values own cells of the
-    coordinates: a binary column or missing-value indicator is the sign of one
-    coordinate, a categorical column with K levels is K - 1 coordinates read as
-    successive yes/no decisions; training fills the cells with a learned
-    dequantizer (variational dequantization). New rows of a class are the
+    A stack of masked autoregressive transforms (built with ``zuko``), affine
+    (MAF) or rational-quadratic splines (NSF), maps continuous coordinates of
+    the encoded table to a standard normal, conditioned on a learned embedding
+    of the class label. Numeric columns are coordinates in the quantile-normal
+    space; each discrete value owns a cell of the coordinates (the sign of one
+    coordinate for a binary column or missing-value indicator, K - 1
+    coordinates read as successive yes/no decisions for a categorical column
+    with K levels), filled in training by a learned dequantizer. The flow is
+    trained by maximizing the variational-dequantization bound on the
+    likelihood over class-balanced minibatches. New rows of a class are the
     inverse map of base draws under that class's label, decoded cell by cell
-    into exact 0/1 values and one-hot vectors: exactly the requested number, no
-    rejection unless ``filter_neighbors`` is set. The likelihood is exposed by
-    :meth:`score_samples`.
+    into exact 0/1 values and one-hot vectors, exactly the requested number of
+    them. :meth:`score_samples` estimates the likelihood.
+
+    Read more in ``docs/flow.md``.
 
     Parameters
     ----------
     {parameters_head}
-    max_steps : int, default=1000
-        Budget of optimizer steps (training cost does not grow with the rows).
-    {batch_parameters}
-    validation_fraction : float or None, default=None
-        Fraction of each class (with at least 10 rows) held out for early
-        stopping on the validation negative log-likelihood (the training
-        bound, one dequantization draw with fixed noise); ``None`` or 0 trains
-        the full budget, as the other families do by default.
-    patience : int or None, default=5
-        Evaluations without improvement before stopping; the best weights are kept.
+    {training_parameters}
     {runtime_parameters}
     {filter_parameters}
     n_transforms : int, default=3
@@ -58,23 +54,18 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         Hidden layers of the masked network of each transform.
     transform_type : {{"affine", "spline"}}, default="affine"
         Element-wise map of each transform: affine (MAF) or a monotonic
-        rational-quadratic spline with ``n_bins`` bins (NSF), which is more
-        flexible per transform but trains about five times slower on CPU and
-        did not score better on the speed benchmark's table.
+        rational-quadratic spline with ``n_bins`` bins on [-6, 6] (NSF).
     n_bins : int, default=8
-        Bins of each spline; used with ``transform_type="spline"`` only.
+        Bins of each spline (2 or more); read with ``transform_type="spline"``
+        only.
     sampling_temperature : float, default=0.7
-        Scale of the base draws of the numeric coordinates when generating
-        (the base draws of discrete cells are not scaled, though level
-        frequencies that depend on numeric columns can shift; the likelihood
-        and :meth:`score_samples` are those of the trained flow). Below 1
-        concentrates the numeric values of new rows on the high-density region
-        of their class (fewer rows drift towards other classes), trading
-        diversity for precision; 1 samples the learned density. May be changed
-        with ``set_params`` after fitting: later calls of :meth:`sample` use
-        it. 0.7 was chosen on the quality benchmark (10 datasets: mean F1 rank
-        1.73 against SMOTE's 1.77 where 1.0 gave 1.83 against 1.70, G-mean
-        rank still ahead of SMOTE; see ``docs/flow.md``).
+        Scale (positive) of the base draws of the numeric coordinates when
+        generating; 1 samples the learned density, below 1 concentrates the
+        numeric values of new rows on the high-density region of their class.
+        The base draws of discrete cells are not scaled (level frequencies
+        that depend on numeric columns can still shift), and the likelihood
+        and :meth:`score_samples` are unaffected. May be changed with
+        ``set_params`` after fitting: later calls of :meth:`sample` use it.
 
     Attributes
     ----------

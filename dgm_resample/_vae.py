@@ -9,37 +9,28 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import BaseDGMOverSampler
 from ._constraints import Integer, LayerSizes
-from ._docstrings import _shared_docs
+from ._docstrings import sampler_docs
 from .nn.vae import ConditionalVAE
 
 
-@Substitution(**_shared_docs)
+@Substitution(**sampler_docs(max_steps=1000, score="the negative ELBO"))
 class VAEOverSampler(BaseDGMOverSampler):
     """Over-sample with a class-conditional variational autoencoder.
 
-    One VAE is trained on all rows (``conditioning="joint"``) with the class label
-    fed to its encoder and decoder and class-balanced minibatches, so small
-    classes borrow structure learned from the whole table. New rows of a class
-    are decoded from prior draws z ~ N(0, I) with that class's label: exactly the
-    requested number, no rejection unless ``filter_neighbors`` is set. The
-    decoder likelihood matches each encoded column: Gaussian for numeric columns
-    (after a quantile-normal transform), Bernoulli for binary ones and softmax
-    for categorical ones.
+    A VAE whose encoder and decoder both receive the class label is trained on
+    the encoded table by maximizing the ELBO over class-balanced minibatches.
+    The decoder's likelihood follows the encoded columns: Gaussian for numeric
+    columns (after a quantile-normal transform), Bernoulli for binary ones and
+    softmax for categorical ones. New rows of a class are drawn from the
+    decoder's likelihood given prior draws z ~ N(0, I) and that class's label,
+    exactly the requested number of them.
+
+    Read more in ``docs/vae.md``.
 
     Parameters
     ----------
     {parameters_head}
-    max_steps : int, default=1000
-        Budget of optimizer steps (training cost does not grow with the rows).
-    {batch_parameters}
-    validation_fraction : float or None, default=None
-        Fraction of each class (with at least 10 rows) held out for early
-        stopping on the validation ELBO; ``None`` or 0 trains the full budget.
-        Off by default: on the quality benchmark (10 KEEL/UCI datasets, LR,
-        k-NN, tree) stopping on the ELBO lowered the F1 and G-mean ranks
-        against SMOTE, while the full 1,000-step budget costs only seconds.
-    patience : int or None, default=5
-        Evaluations without improvement before stopping; the best weights are kept.
+    {training_parameters}
     {runtime_parameters}
     {filter_parameters}
     latent_dim : int, default=16
@@ -47,7 +38,7 @@ class VAEOverSampler(BaseDGMOverSampler):
     hidden_dims : tuple of int, default=(128, 128)
         Hidden layers of the encoder (reversed for the decoder).
     beta : float, default=1.0
-        Weight of the KL term of the ELBO.
+        Weight of the KL term of the ELBO (0 or more).
 
     Attributes
     ----------
