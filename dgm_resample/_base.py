@@ -38,6 +38,8 @@ from .nn.rng import local_draws
 MIN_CLASS_ROWS = 2
 #: tries to replace non-finite generated rows before giving up
 MAX_RESAMPLE_TRIES = 10
+#: rows generated per call of the model (bounds the memory of large draws)
+GENERATION_CHUNK = 65536
 _SEED_MAX = np.iinfo(np.int32).max
 
 
@@ -217,7 +219,7 @@ class BaseDGMOverSampler(BaseOverSampler):
             ).fit(X)
             Z = self.encoder_.transform(X)
             codes = np.searchsorted(self.classes_, y)
-            self.neighbors_ = ClassNeighbors().fit(Z, codes)
+            self.neighbors_ = ClassNeighbors(random_state=int(encoder_seed)).fit(Z, codes)
             self.models_, self.history_ = {}, []
             name = type(self).__name__
             if self.conditioning == "joint":
@@ -268,7 +270,15 @@ class BaseDGMOverSampler(BaseOverSampler):
         return {key: getattr(self, param) for param, key in self._sampling_parameters.items()}
 
     def _draw_finite(self, model, label, n, device, generator):
-        """``n`` rows from ``model`` as a NumPy array; non-finite rows are redrawn."""
+        """``n`` rows from ``model`` as a NumPy array; non-finite rows are redrawn.
+
+        Drawn in chunks of ``GENERATION_CHUNK`` rows, so the memory of a draw
+        does not grow with ``n``.
+        """
+        if n > GENERATION_CHUNK:
+            sizes = [GENERATION_CHUNK] * (n // GENERATION_CHUNK) + [n % GENERATION_CHUNK]
+            parts = [self._draw_finite(model, label, k, device, generator) for k in sizes if k]
+            return np.concatenate(parts)
         settings = self._sampling_settings()
         out = model.sample(n, self._condition(label, n, device), generator, **settings)
         for _ in range(MAX_RESAMPLE_TRIES):

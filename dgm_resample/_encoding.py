@@ -303,26 +303,30 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         too.
         """
         check_is_fitted(self, "spans_")
-        Z = np.asarray(Z, dtype=np.float64)
+        Z = np.asarray(Z)
         if Z.ndim != 2 or Z.shape[1] != self.n_encoded_:
             raise ValueError(f"Expected an encoded matrix with {self.n_encoded_} columns.")
         numeric = [c for c in self.columns_ if c.kind == NUMERIC]
         decoded_numeric = {}
         if numeric:
-            raw = Z[:, [c.span.start for c in numeric]]
+            raw = Z[:, [c.span.start for c in numeric]].astype(np.float64)
             raw = self.scaler_.inverse_transform(raw) if len(raw) else raw
             for k, column in enumerate(numeric):
                 decoded_numeric[column.span.start] = raw[:, k]
         data = {}
         for j, column in enumerate(self.columns_):
-            data[j] = self._decode_column(column, Z, decoded_numeric)
+            dtype = self.dtypes_[j] if self.input_is_frame_ else None
+            data[j] = self._decode_column(column, Z, decoded_numeric, dtype)
         return self._to_container(data, Z.shape[0])
 
-    def _decode_column(self, column, Z, decoded_numeric):
+    def _decode_column(self, column, Z, decoded_numeric, dtype=None):
         span = column.span
         if column.kind == CATEGORICAL:
             codes = Z[:, span.start : span.stop].argmax(axis=1)
             levels = column.values
+            if isinstance(dtype, pd.CategoricalDtype):  # straight to category codes
+                lookup = np.append(dtype.categories.get_indexer(levels), -1)
+                return pd.Categorical.from_codes(lookup[codes], dtype=dtype)
             values = np.empty(len(codes), dtype=object)
             observed = codes < len(levels)
             values[observed] = levels[codes[observed]]
@@ -352,7 +356,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 index=pd.RangeIndex(n_rows),
             )
             for name, dtype in zip(self.feature_names_, self.dtypes_):
-                frame[name] = _cast_series(frame[name], dtype)
+                if frame[name].dtype != dtype:
+                    frame[name] = _cast_series(frame[name], dtype)
             return frame
         dtype = self.array_dtype_
         if dtype.kind in "OUS":

@@ -14,22 +14,44 @@ from sklearn.neighbors import NearestNeighbors
 #: missing then is filled with the rejected rows that have most neighbours of
 #: their class
 MAX_FILTER_DRAWS = 20
+#: the index holds at most this many training rows, a sample that keeps every
+#: class's share, so that judging a generated row costs the same on any table
+MAX_INDEX_ROWS = 5000
 
 
 class ClassNeighbors:
     """Nearest real training rows of generated rows, with their classes.
 
+    Tables of more than ``max_rows`` rows are represented by a sample of that
+    many rows in which every class keeps its share (at least one row), so the
+    local class mixture the filter reads is unbiased and the cost of judging a
+    row does not grow with the table.
+
+    Parameters
+    ----------
+    max_rows : int, default=MAX_INDEX_ROWS
+        Most training rows held in the index.
+    random_state : int, default=0
+        Seed of the sample of a larger table.
+
     Attributes
     ----------
     nn_ : NearestNeighbors
-        Fitted on the encoded training rows.
+        Fitted on the encoded training rows of the index.
     codes_ : ndarray of int
-        Class index (into the sampler's ``classes_``) of each training row.
+        Class index (into the sampler's ``classes_``) of each row of the index.
     """
 
+    def __init__(self, max_rows=MAX_INDEX_ROWS, random_state=0):
+        self.max_rows, self.random_state = max_rows, random_state
+
     def fit(self, Z, codes):
+        codes = np.asarray(codes)
+        rows = _proportional_sample(codes, self.max_rows, self.random_state)
+        if rows is not None:
+            Z, codes = Z[rows], codes[rows]
         self.nn_ = NearestNeighbors().fit(Z)
-        self.codes_ = np.asarray(codes)
+        self.codes_ = codes
         return self
 
     def _k(self, n_neighbors):
@@ -101,3 +123,20 @@ class ClassNeighbors:
             best = np.argsort(-np.concatenate(counts), kind="stable")[: n - n_kept]
             kept.append(np.concatenate(rejected)[best])
         return np.concatenate(kept), n_accepted, n_drawn
+
+
+def _proportional_sample(codes, max_rows, seed):
+    """Sorted indices of at most about ``max_rows`` rows keeping each class's share.
+
+    ``None`` when all rows fit. Each class keeps ``round(max_rows * share)``
+    rows, and at least one.
+    """
+    if len(codes) <= max_rows:
+        return None
+    rng = np.random.RandomState(seed)
+    labels, counts = np.unique(codes, return_counts=True)
+    chosen = []
+    for label, count in zip(labels, counts):
+        take = min(count, max(1, round(max_rows * count / len(codes))))
+        chosen.append(rng.choice(np.flatnonzero(codes == label), size=take, replace=False))
+    return np.sort(np.concatenate(chosen))
