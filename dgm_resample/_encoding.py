@@ -138,7 +138,20 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
-        """Learn the column kinds, levels, ranges and numeric scaling."""
+        """Learn the column kinds, levels, ranges and numeric scaling.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The table to encode.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TabularEncoder
+            The fitted encoder.
+        """
         self._validate_params()
         frame = as_frame(X)
         if frame.shape[0] == 0:
@@ -241,7 +254,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------ transform
     def transform(self, X):
-        """Encode ``X`` to a float32 matrix of shape ``(n_samples, n_encoded_)``."""
+        """Encode ``X`` to a float32 matrix of shape ``(n_samples, n_encoded_)``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows with the columns seen in fit.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_encoded)
+            The encoded rows: ``n_encoded_`` columns laid out as ``spans_`` describes.
+        """
         check_is_fitted(self, "spans_")
         frame = as_frame(X)
         if frame.shape[1] != self.n_features_in_:
@@ -301,6 +325,16 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Numeric spans are read as values, binary spans are thresholded at 0.5 and
         categorical spans take their arg-max level, so raw model outputs decode
         too.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_encoded)
+            Encoded rows (``n_encoded_`` columns).
+
+        Returns
+        -------
+        X : ndarray or DataFrame of shape (n_samples, n_features)
+            The container, columns and dtypes seen in fit.
         """
         check_is_fitted(self, "spans_")
         Z = np.asarray(Z)

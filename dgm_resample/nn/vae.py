@@ -18,7 +18,7 @@ class ConditionalVAE(TabularModel):
     Parameters
     ----------
     spans, n_classes
-        The encoded layout and the number of class labels (see :mod:`.base`).
+        The encoded layout and the number of class labels (see :class:`~dgm_resample.nn.TabularModel`).
     latent_dim : int
     hidden_dims : sequence of int
     beta : float
