@@ -97,10 +97,10 @@ def ranks(means, metric):
 
 
 def mean_rank_table(means, classifier=None):
-    """Mean rank of every strategy (rows) per metric (columns)."""
+    """Mean rank of every strategy (rows) per metric (columns) that ``means`` holds."""
     if classifier is not None:
         means = means[means["classifier"] == classifier]
-    return pd.DataFrame({m: ranks(means, m).mean() for m in METRICS})
+    return pd.DataFrame({m: ranks(means, m).mean() for m in METRICS if m in means})
 
 
 def win_tie_loss(diff, metric):
