@@ -121,7 +121,7 @@ def _benchmark_parser(sub):
         choices=["default", "tuned", "both"],
         help="score at the classifier's default decision threshold, at a threshold tuned on "
         "the training fold (TunedThresholdClassifierCV around the whole pipeline, sampler "
-        "inside), or both (profile default: quick, full, mixed both; tuning default)",
+        "inside), or both (profile default: both, except tuning: default)",
     )
     a(
         "--threshold-metric",
@@ -142,7 +142,7 @@ def _benchmark_parser(sub):
         dest="tuned_samplers",
         metavar="NAMES",
         help="tune the threshold of these strategies only, or 'all' (profile default: quick "
-        "tunes the cheap baselines only, the other profiles all)",
+        "tunes none only, the other profiles all)",
     )
     a(
         "--folds",

@@ -48,10 +48,16 @@ def _sentence(a, b, metric, result):
         verb = "loses to"
     else:
         verb = "does not differ significantly from"
+    counts = f"{_count(w, 'win')}, {_count(t, 'tie')}, {_count(loss, 'loss')}"
     return (
-        f"`{a}` {verb} `{b}` on {metric}: {w} wins, {t} ties, {loss} losses over "
-        f"{w + t + loss} datasets (Wilcoxon p = {_fmt(p, '.3g')})."
+        f"`{a}` {verb} `{b}` on {metric}: {counts} over "
+        f"{_count(w + t + loss, 'dataset')} (Wilcoxon p = {_fmt(p, '.3g')})."
     )
+
+
+def _count(n, word):
+    plural = word + ("es" if word.endswith("s") else "s")
+    return f"{n} {word if n == 1 else plural}"
 
 
 def _best_lines(ranks, values):
