@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-
 import dgm_resample
-from dgm_resample._base import BaseDGMOverSampler
+from dgm_resample.benchmark import dgm_sampler_names
 
 
 def dgm_samplers():
     """Every public deep generative sampler class, by name."""
-    found = {}
-    for name in dgm_resample.__all__:
-        obj = getattr(dgm_resample, name)
-        if isinstance(obj, type) and issubclass(obj, BaseDGMOverSampler):
-            found[name] = obj
-    return found
+    return {name: getattr(dgm_resample, name) for name in dgm_sampler_names()}
 
 
 def select(names, available):
@@ -27,9 +20,3 @@ def select(names, available):
     if unknown:
         raise SystemExit(f"unknown sampler(s) {unknown}; choose from {sorted(available)}")
     return {n: available[n] for n in wanted}
-
-
-def import_object(path):
-    """Import ``package.module:Name``."""
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)

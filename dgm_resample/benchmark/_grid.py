@@ -1,26 +1,68 @@
-"""Samplers, classifiers and the grid of cells (dataset x sampler x repeat x fold)."""
+"""Strategies (samplers, class weights) and classifiers of the grid."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from ._config import BenchmarkError
 
-#: built-in samplers from imbalanced-learn, by canonical name
-BUILTIN_SAMPLERS = ("none", "RandomOverSampler", "SMOTE", "BorderlineSMOTE", "ADASYN")
+#: built-in strategies: no resampling, balanced class weights and imbalanced-learn samplers
+BUILTIN_SAMPLERS = (
+    "none",
+    "class_weight",
+    "RandomOverSampler",
+    "SMOTE",
+    "BorderlineSMOTE",
+    "ADASYN",
+)
+#: strategies that add no rows
+NO_RESAMPLING = ("none", "class_weight")
 _ALIASES = {
     "random": "RandomOverSampler",
     "ros": "RandomOverSampler",
     "borderline": "BorderlineSMOTE",
+    "weights": "class_weight",
+    "balanced": "class_weight",
 }
 #: the reference sampler of the win/tie/loss table
 REFERENCE = "SMOTE"
-CLASSIFIERS = ("lr", "knn", "tree", "mlp", "hgb")
+CLASSIFIERS = ("lr", "knn", "tree", "mlp", "hgb", "lgbm")
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    """A strategy of the grid.
+
+    Attributes
+    ----------
+    name : str
+        Display name (``results.csv``'s ``sampler``).
+    kind : {"builtin", "dgm", "custom"}
+    path : str
+        Class name (builtin, dgm) or import path (custom).
+    params : dict
+        Constructor parameters (dgm and custom samplers).
+    """
+
+    name: str
+    kind: str
+    path: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def resamples(self):
+        """Whether the strategy adds rows (every one except ``none`` and ``class_weight``)."""
+        return not (self.kind == "builtin" and self.name in NO_RESAMPLING)
+
+    @property
+    def balanced(self):
+        """Whether the strategy is ``class_weight`` (balanced class weights, no resampling)."""
+        return self.kind == "builtin" and self.name == "class_weight"
 
 
 def dgm_sampler_names():
@@ -75,12 +117,11 @@ def _split_params(sampler_params, dgm_names):
 
 
 def sampler_specs(config):
-    """The samplers of a resolved config, as plain dicts, in order.
+    """The strategies of a resolved config, in order.
 
     Returns
     -------
-    list of dict
-        Keys ``name``, ``kind`` ("builtin", "dgm" or "custom"), ``path``, ``params``.
+    list of SamplerSpec
     """
     available = list(BUILTIN_SAMPLERS) + dgm_sampler_names()
     names = (
@@ -93,20 +134,13 @@ def sampler_specs(config):
     for name in dict.fromkeys(names):
         kind = "builtin" if name in BUILTIN_SAMPLERS else "dgm"
         params = {**shared, **own.get(name, {})} if kind == "dgm" else {}
-        specs.append({"name": name, "kind": kind, "path": name, "params": params})
+        specs.append(SamplerSpec(name, kind, name, params))
     for extra in config.extra_samplers:
         if "path" not in extra:
             raise BenchmarkError(f"extra sampler needs a 'path': {extra}")
         import_object(extra["path"])
         name = extra.get("name") or extra["path"].replace(":", ".").rsplit(".", 1)[-1]
-        specs.append(
-            {
-                "name": name,
-                "kind": "custom",
-                "path": extra["path"],
-                "params": dict(extra.get("params") or {}),
-            }
-        )
+        specs.append(SamplerSpec(name, "custom", extra["path"], dict(extra.get("params") or {})))
     return specs
 
 
@@ -126,12 +160,14 @@ def _neighbors(y):
     return k
 
 
-def _builtin(name, y, categorical, seed):
+def _builtin(name, X, y, categorical, seed):
     from imblearn import over_sampling as ovs
 
     if name == "RandomOverSampler":
         return ovs.RandomOverSampler(random_state=seed)
     k = _neighbors(y)
+    if name == "SMOTE" and categorical and len(categorical) == X.shape[1]:
+        return ovs.SMOTEN(k_neighbors=k, random_state=seed)
     if name == "SMOTE" and categorical:
         return ovs.SMOTENC(categorical_features=list(categorical), k_neighbors=k, random_state=seed)
     if name == "SMOTE":
@@ -158,19 +194,32 @@ def _custom(path, params, seed):
     return cls(**values)
 
 
-def build_sampler(spec, y, categorical, seed):
-    """Instantiate the sampler of ``spec`` for one training fold.
+def build_sampler(spec, X, y, categorical, seed):
+    """Instantiate the sampler of ``spec`` for one training set.
+
+    Parameters
+    ----------
+    spec : SamplerSpec
+    X : DataFrame
+        The training rows (their columns choose SMOTE, SMOTENC or SMOTEN).
+    y : ndarray of int
+        Their labels (the neighbour count of interpolating samplers is
+        lowered to the smallest class size minus one).
+    categorical : list of str
+    seed : int
 
     Returns
     -------
     object or None
-        ``None`` for ``"none"``.
+        ``None`` for the strategies that add no rows.
     """
-    if spec["kind"] == "builtin":
-        return None if spec["name"] == "none" else _builtin(spec["name"], y, categorical, seed)
-    if spec["kind"] == "dgm":
-        return _dgm(spec["name"], spec["params"], categorical, seed)
-    return _custom(spec["path"], spec["params"], seed)
+    if not spec.resamples:
+        return None
+    if spec.kind == "builtin":
+        return _builtin(spec.name, X, y, categorical, seed)
+    if spec.kind == "dgm":
+        return _dgm(spec.name, spec.params, categorical, seed)
+    return _custom(spec.path, spec.params, seed)
 
 
 def needs_encoding(spec, X, categorical):
@@ -179,81 +228,81 @@ def needs_encoding(spec, X, categorical):
     Returns
     -------
     {"", "impute", "onehot"}
-        SMOTE (SMOTENC) only needs missing values imputed; BorderlineSMOTE and
-        ADASYN work on numbers only, so categorical columns are one-hot encoded.
+        SMOTE (SMOTENC / SMOTEN) only needs missing values imputed;
+        BorderlineSMOTE and ADASYN work on numbers only, so categorical columns
+        are one-hot encoded.
     """
-    if spec["kind"] != "builtin" or spec["name"] in ("none", "RandomOverSampler"):
+    if spec.kind != "builtin" or spec.name in NO_RESAMPLING + ("RandomOverSampler",):
         return ""
-    if spec["name"] in ("BorderlineSMOTE", "ADASYN") and categorical:
+    if spec.name in ("BorderlineSMOTE", "ADASYN") and categorical:
         return "onehot"
     return "impute" if X.isna().to_numpy().any() else ""
 
 
-def build_classifier(name, seed):
+def build_classifier(name, seed, balanced=False):
     """A classifier by short name, seeded.
 
     Parameters
     ----------
-    name : {"lr", "knn", "tree", "mlp", "hgb"}
-        ``hgb`` is LightGBM when importable, else HistGradientBoosting.
+    name : {"lr", "knn", "tree", "mlp", "hgb", "lgbm"}
+        ``hgb`` is scikit-learn's HistGradientBoosting, ``lgbm`` LightGBM.
     seed : int
+    balanced : bool, default=False
+        Give the classifier ``class_weight="balanced"``; only for the names of
+        :func:`takes_class_weight`.
     """
+    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.neural_network import MLPClassifier
     from sklearn.tree import DecisionTreeClassifier
 
     if name == "lr":
-        return LogisticRegression(max_iter=1000)
-    if name == "knn":
-        return KNeighborsClassifier(n_neighbors=5)
-    if name == "tree":
-        return DecisionTreeClassifier(random_state=seed)
-    if name == "mlp":
-        return MLPClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=seed)
-    if name == "hgb":
-        return _boosting(seed)
-    raise BenchmarkError(f"unknown classifier {name!r}; choose from {list(CLASSIFIERS)}")
+        model = LogisticRegression(max_iter=1000)
+    elif name == "knn":
+        model = KNeighborsClassifier(n_neighbors=5)
+    elif name == "tree":
+        model = DecisionTreeClassifier(random_state=seed)
+    elif name == "mlp":
+        model = MLPClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=seed)
+    elif name == "hgb":
+        model = HistGradientBoostingClassifier(random_state=seed)
+    elif name == "lgbm":
+        model = _lightgbm(seed)
+    else:
+        raise BenchmarkError(f"unknown classifier {name!r}; choose from {list(CLASSIFIERS)}")
+    if balanced:
+        model.set_params(class_weight="balanced")
+    return model
 
 
-def _boosting(seed):
+def _lightgbm(seed):
     try:
         from lightgbm import LGBMClassifier
     except ImportError:
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
-        return HistGradientBoostingClassifier(random_state=seed)
+        raise BenchmarkError("classifier 'lgbm' needs LightGBM: pip install lightgbm") from None
     return LGBMClassifier(random_state=seed, n_jobs=1, verbose=-1)
 
 
+def takes_class_weight(name):
+    """Whether the classifier ``name`` has a ``class_weight`` parameter.
+
+    k-NN and the MLP have none: for them the ``class_weight`` strategy is not
+    applicable (recorded as ``n/a``).
+    """
+    return name in ("lr", "tree", "hgb", "lgbm")
+
+
 def check_classifiers(names):
-    """Validate classifier names."""
+    """Validate classifier names (and that LightGBM is there for ``lgbm``)."""
     unknown = [n for n in names if n not in CLASSIFIERS]
     if unknown:
         raise BenchmarkError(f"unknown classifier(s) {unknown}; choose from {list(CLASSIFIERS)}")
+    if "lgbm" in names:
+        _lightgbm(0)
     return list(names)
 
 
 def slug(text):
     """A file-name-safe form of ``text``."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text))[:60]
-
-
-def cell_seed(seed, repeat, fold):
-    """The seed of the samplers and classifiers of one fold."""
-    return int(np.random.SeedSequence([int(seed), repeat, fold]).generate_state(1)[0] >> 1)
-
-
-def cell_key(dataset, spec, repeat, fold, fingerprint):
-    """The file name of a finished cell."""
-    import hashlib
-    import json
-
-    text = json.dumps([dataset, spec, repeat, fold, fingerprint], sort_keys=True, default=str)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
-    return f"{slug(dataset)}__{slug(spec['name'])}__r{repeat}f{fold}__{digest}.json"
-
-
-def frame_to_numeric(X):
-    """Return ``X`` as a DataFrame (for frames returned as arrays by a sampler)."""
-    return X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cell import METRICS
 from ._grid import slug
-from ._report import friedman, mean_rank_table, ranks, time_table
+from ._scoring import METRICS
+from ._stats import complete_blocks, friedman, mean_rank_table, ranks, time_table
 
 
 def _pyplot():
@@ -36,12 +36,13 @@ def cd_diagram(rank_table, path, title):
     Parameters
     ----------
     rank_table : DataFrame
-        Blocks x samplers ranks (:func:`ranks`).
+        Blocks x strategies ranks (:func:`ranks`); the blocks where every
+        strategy applies are drawn.
     path : Path
     title : str
     """
     plt = _pyplot()
-    mean = rank_table.mean().sort_values()
+    mean = complete_blocks(rank_table).mean().sort_values()
     k = len(mean)
     cd = friedman(rank_table)["cd"]
     fig, ax = plt.subplots(figsize=(8, 1.6 + 0.3 * k))
@@ -71,7 +72,7 @@ def cd_diagram(rank_table, path, title):
 
 
 def mean_rank_plot(means, path):
-    """Grouped bars: mean rank of every sampler per metric."""
+    """Grouped bars: mean rank of every strategy per metric."""
     plt = _pyplot()
     table = mean_rank_table(means)
     fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(METRICS) + 0.3 * len(table)), 4))
@@ -89,7 +90,7 @@ def mean_rank_plot(means, path):
 
 
 def quality_time_plot(results, means, path, metric=METRICS[0]):
-    """Mean rank on ``metric`` against mean resampling time per sampler."""
+    """Mean rank on ``metric`` against mean resampling time per strategy."""
     plt = _pyplot()
     rank = ranks(means, metric).mean()
     times = time_table(results)["resample_time"].reindex(rank.index)
@@ -125,7 +126,41 @@ def fidelity_plots(fidelity, folder):
         plt.close(fig)
 
 
-def write_plots(folder, results, means, fidelity):
+def reliability_plots(calibration, folder):
+    """One reliability diagram per sampler (``reliability_<sampler>.png``).
+
+    Parameters
+    ----------
+    calibration : DataFrame
+        ``calibration.csv``: per dataset, sampler, classifier, repeat, fold and
+        bin the rows (``count``), summed probability and positives; every
+        test fold is pooled.
+    folder : Path
+    """
+    plt = _pyplot()
+    pooled = calibration.groupby(["sampler", "classifier", "bin"])[
+        ["count", "sum_prob", "sum_pos"]
+    ].sum()
+    for sampler in dict.fromkeys(calibration["sampler"]):
+        fig, ax = plt.subplots(figsize=(4.5, 4.5))
+        ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
+        for classifier, table in pooled.loc[sampler].groupby(level="classifier"):
+            table = table[table["count"] > 0]
+            x = table["sum_prob"] / table["count"]
+            y = table["sum_pos"] / table["count"]
+            ax.plot(x.to_numpy(), y.to_numpy(), marker="o", ms=3, label=classifier)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("mean predicted probability (positive class)")
+        ax.set_ylabel("observed frequency")
+        ax.set_title(f"reliability: {sampler}", fontsize=10)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(folder / f"reliability_{slug(sampler)}.png", dpi=100)
+        plt.close(fig)
+
+
+def write_plots(folder, results, means, fidelity, calibration=None):
     """Write every figure of the report into ``folder``."""
     for metric in METRICS:
         cd_diagram(
@@ -135,3 +170,5 @@ def write_plots(folder, results, means, fidelity):
     quality_time_plot(results, means, folder / "quality_vs_time.png")
     if fidelity is not None and not fidelity.empty:
         fidelity_plots(fidelity, folder)
+    if calibration is not None and not calibration.empty:
+        reliability_plots(calibration, folder)

@@ -1,134 +1,23 @@
-"""Ranks, statistical tests and the Markdown report."""
+"""The Markdown report: verdict, ranks, statistical tests, probability quality, times."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
-from ._cell import METRICS
 from ._grid import REFERENCE, slug
-
-#: a difference smaller than this is a tie
-TIE = 1e-12
-
-
-def fold_means(results):
-    """Mean of every metric over folds, per dataset x sampler x classifier."""
-    keys = ["dataset", "sampler", "classifier"]
-    return results.groupby(keys, sort=True)[list(METRICS)].mean().reset_index()
-
-
-def ranks(means, metric):
-    """Rank samplers (1 = best) within each dataset x classifier block.
-
-    A sampler that failed in a block (NaN score) takes the worst rank there.
-
-    Returns
-    -------
-    DataFrame
-        Rows are blocks (dataset, classifier), columns samplers.
-    """
-    table = means.pivot_table(
-        index=["dataset", "classifier"], columns="sampler", values=metric, dropna=False
-    )
-    table = table.dropna(how="all")
-    return table.rank(axis=1, ascending=False, method="average", na_option="bottom")
-
-
-def mean_rank_table(means, classifier=None):
-    """Mean rank of every sampler (rows) per metric (columns)."""
-    if classifier is not None:
-        means = means[means["classifier"] == classifier]
-    return pd.DataFrame({m: ranks(means, m).mean() for m in METRICS})
-
-
-def wilcoxon_vs(means, metric, reference=REFERENCE):
-    """Win / tie / loss and Wilcoxon p-value of every sampler against ``reference``.
-
-    Returns
-    -------
-    DataFrame
-        Index samplers; columns win, tie, loss, p_value.
-    """
-    table = means.pivot_table(index=["dataset", "classifier"], columns="sampler", values=metric)
-    rows = {}
-    if reference not in table.columns:
-        return pd.DataFrame(columns=["win", "tie", "loss", "p_value"])
-    for sampler in table.columns:
-        if sampler == reference:
-            continue
-        pair = table[[sampler, reference]].dropna()
-        diff = (pair[sampler] - pair[reference]).to_numpy()
-        rows[sampler] = {
-            "win": int((diff > TIE).sum()),
-            "tie": int((np.abs(diff) <= TIE).sum()),
-            "loss": int((diff < -TIE).sum()),
-            "p_value": _wilcoxon(diff),
-        }
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["win", "tie", "loss", "p_value"])
-
-
-def _wilcoxon(diff):
-    if len(diff) == 0:
-        return np.nan
-    if np.all(np.abs(diff) <= TIE):
-        return 1.0
-    try:
-        return float(stats.wilcoxon(diff, zero_method="zsplit").pvalue)
-    except ValueError:
-        return np.nan
-
-
-def friedman(rank_table):
-    """Friedman test and Nemenyi critical difference (alpha = 0.05).
-
-    Parameters
-    ----------
-    rank_table : DataFrame
-        Output of :func:`ranks`.
-
-    Returns
-    -------
-    dict
-        ``statistic``, ``p_value``, ``cd``, ``n_blocks``, ``n_samplers``.
-    """
-    n, k = rank_table.shape
-    out = {"statistic": np.nan, "p_value": np.nan, "cd": np.nan, "n_blocks": n, "n_samplers": k}
-    if k < 2 or n < 1:
-        return out
-    out["cd"] = nemenyi_cd(k, n)
-    if k >= 3 and n >= 2:
-        with np.errstate(all="ignore"):
-            result = stats.friedmanchisquare(
-                *[rank_table[c].to_numpy() for c in rank_table.columns]
-            )
-        out["statistic"], out["p_value"] = float(result.statistic), float(result.pvalue)
-    return out
-
-
-def nemenyi_cd(k, n, alpha=0.05):
-    """Nemenyi critical difference of mean ranks for ``k`` samplers on ``n`` blocks."""
-    q = stats.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
-    return float(q * np.sqrt(k * (k + 1) / (6.0 * n)))
-
-
-def time_table(results):
-    """Mean resample and fit time per sampler (seconds per fold)."""
-    per_cell = results.groupby(["dataset", "sampler", "repeat", "fold"])
-    cells = per_cell.agg(resample_time=("resample_time", "first"), fit_time=("fit_time", "sum"))
-    table = cells.groupby("sampler").agg(
-        resample_time=("resample_time", "mean"),
-        fit_time=("fit_time", "mean"),
-        total_resample_time=("resample_time", "sum"),
-    )
-    errors = (
-        results.assign(failed=results["error"].fillna("") != "").groupby("sampler")["failed"].sum()
-    )
-    table["failed_rows"] = errors
-    return table
+from ._scoring import LOWER_IS_BETTER, METRICS
+from ._stats import (
+    fold_means,
+    friedman,
+    mean_rank_table,
+    metric_table,
+    ranks,
+    time_table,
+    wilcoxon_vs,
+)
+from ._verdict import section_verdict
 
 
 def _markdown(frame, floatfmt=".3f"):
@@ -151,18 +40,33 @@ def _fmt(value, floatfmt):
 
 
 def summary_table(means):
-    """Mean rank of every sampler per metric over all classifiers, sorted by F1 rank."""
+    """Mean rank of every strategy per metric over all classifiers, sorted by F1 rank."""
     table = mean_rank_table(means)
-    table.index.name = "sampler"
+    table.index.name = "strategy"
     return table.sort_values(METRICS[0])
 
 
+def _with_na(table, strategies):
+    """``table`` with a row ``n/a`` for every strategy missing from it (it does not apply)."""
+    out = table.reindex(strategies).astype(object)
+    out.loc[~out.index.isin(table.index)] = "n/a"
+    out.index.name = "strategy"
+    return out
+
+
 def _section_ranks(means, classifiers):
+    strategies = list(summary_table(means).index)
     parts = [
-        "## Mean rank per sampler",
+        "## Mean rank per strategy",
         "",
-        "Rank 1 is best; averaged over datasets "
-        "(and classifiers in the first table). A failed sampler ranks last.",
+        "Rank 1 is best (for brier, log_loss and ece the lowest value); averaged over "
+        "datasets (and classifiers in the first table). A strategy is a sampler at the "
+        "classifier's default threshold, or `+tuned` at a threshold tuned on the training "
+        "fold. A failed strategy ranks last in its block; one that does not apply (`n/a`: "
+        "`class_weight` with k-NN or the MLP, a tuned threshold on a multi-class table) is "
+        "left out of the block, whose other strategies are ranked among themselves. "
+        "Probability metrics are the same at every threshold, so they rank each sampler "
+        "once (at the default threshold) and are blank for `+tuned`.",
         "",
         "### All classifiers",
         "",
@@ -172,8 +76,7 @@ def _section_ranks(means, classifiers):
         "",
     ]
     for clf in classifiers:
-        table = mean_rank_table(means, clf)
-        table.index.name = "sampler"
+        table = _with_na(mean_rank_table(means, clf), strategies)
         parts += [f"### {clf}", "", _markdown(table), ""]
     return parts
 
@@ -187,8 +90,8 @@ def _section_wilcoxon(means):
         "",
     ]
     for metric in METRICS:
-        table = wilcoxon_vs(means, metric)
-        table.index.name = "sampler"
+        table = wilcoxon_vs(means, metric, REFERENCE)
+        table.index.name = "strategy"
         table["p_value"] = [_fmt(v, ".3g") for v in table["p_value"]]
         parts += [
             f"### {metric}",
@@ -203,10 +106,11 @@ def _section_friedman(means):
     parts = [
         "## Friedman test and critical difference",
         "",
-        "Nemenyi critical difference at alpha = 0.05; samplers joined by a bar in the "
-        "diagram are not significantly different.",
+        "Nemenyi critical difference at alpha = 0.05 over the blocks where every "
+        "strategy applies; strategies joined by a bar in the diagram are not "
+        "significantly different.",
         "",
-        "| metric | chi2 | p-value | CD | blocks | samplers |",
+        "| metric | chi2 | p-value | CD | blocks | strategies |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for metric in METRICS:
@@ -220,13 +124,42 @@ def _section_friedman(means):
     return parts + [""]
 
 
+def _section_probability(means, classifiers):
+    samplers = list(dict.fromkeys(means["sampler"]))
+    parts = [
+        "## Probability quality",
+        "",
+        "Mean over datasets of the fold means (lower is better), per sampler and "
+        "classifier, at the default threshold (a tuned threshold leaves the "
+        "probabilities unchanged). Brier score: mean squared error of the positive "
+        "(minority) class probability; log loss: cross-entropy over all classes; ece: "
+        "expected calibration error over 10 equal-width bins of the positive-class "
+        "probability, sum over bins of (rows in bin / rows) x |mean probability - share "
+        "of positives|. The reliability diagrams pool every test fold of every dataset.",
+        "",
+    ]
+    scored = means.groupby(["sampler", "classifier"]).size().unstack().reindex(samplers)
+    applies = scored.reindex(columns=classifiers).notna()
+    for metric in LOWER_IS_BETTER:
+        table = metric_table(means, metric).groupby(level="classifier").mean().T
+        table = table.rename(index=lambda s: s.removesuffix("+tuned"))
+        table = table.reindex(index=samplers, columns=classifiers).astype(object)
+        table[~applies] = "n/a"
+        table.index.name = "sampler"
+        parts += [f"### {metric}", "", _markdown(table, ".4f"), ""]
+    parts += [f"![reliability {s}](reliability_{slug(s)}.png)" for s in samplers]
+    return parts + [""]
+
+
 def _section_time(results):
     table = time_table(results)
-    table.index.name = "sampler"
+    table.index.name = "strategy"
     return [
-        "## Time per sampler",
+        "## Time per strategy",
         "",
-        "Seconds per fold: resampling once, then all classifiers' fits.",
+        "Seconds per fold: the sampler fits the strategy needs (one, plus one per inner "
+        "fold with a tuned threshold), then all classifiers' fits (with a tuned threshold, "
+        "one per inner fold and the final refit).",
         "",
         _markdown(table),
         "",
@@ -256,7 +189,7 @@ def _section_fidelity(fidelity):
 
 
 def _section_errors(results):
-    failed = results[results["error"].fillna("") != ""]
+    failed = results[results["status"] == "failed"]
     if failed.empty:
         return []
     table = failed.groupby(["dataset", "sampler"])["error"].first().reset_index()
@@ -266,7 +199,21 @@ def _section_errors(results):
     return lines + [""]
 
 
-def write_report(path, results, fidelity, config):
+def _thresholds_line(results, config):
+    tuned = sorted(results.loc[results["threshold"] == "tuned", "sampler"].unique())
+    if not tuned:
+        return "Every model is scored at the classifier's default threshold."
+    every = set(tuned) == set(results["sampler"])
+    which = "every strategy" if every else "only " + ", ".join(f"`{s}`" for s in tuned)
+    return (
+        f"Tuned thresholds ({which}): `TunedThresholdClassifierCV` maximizing "
+        f"`{config.threshold_metric}` over {config.threshold_cv} inner stratified folds of "
+        "the training fold, the sampler refitted inside each inner fold."
+        + ("" if every else " The other strategies are scored at the default threshold only.")
+    )
+
+
+def write_report(path, results, fidelity, config, dgm_names=()):
     """Write ``report.md``.
 
     Parameters
@@ -276,16 +223,18 @@ def write_report(path, results, fidelity, config):
         ``results.csv`` contents.
     fidelity : DataFrame or None
     config : BenchmarkConfig
+    dgm_names : sequence of str
+        The ``dgm_resample`` samplers (the verdict compares the best of them).
     """
     means = fold_means(results)
     classifiers = list(dict.fromkeys(results["classifier"]))
     parts = [
         "# Benchmark report",
         "",
-        f"{results['dataset'].nunique()} datasets, {results['sampler'].nunique()} samplers, "
+        f"{results['dataset'].nunique()} datasets, {results['sampler'].nunique()} strategies, "
         f"{len(classifiers)} classifiers, {config.n_repeats} x {config.n_splits}-fold "
         f"stratified CV, seed {config.seed}. Configuration: `config.yaml`; "
-        "rows: `results.csv`.",
+        "rows: `results.csv`. " + _thresholds_line(results, config),
         "",
         "Datasets: " + ", ".join(f"`{d}`" for d in sorted(results["dataset"].unique())) + ".",
         "",
@@ -296,9 +245,11 @@ def write_report(path, results, fidelity, config):
             f"defaults): `{json.dumps(config.sampler_params, sort_keys=True)}`.",
             "",
         ]
+    parts += section_verdict(results, means, classifiers, config, dgm_names)
     parts += _section_ranks(means, classifiers)
     parts += _section_wilcoxon(means)
     parts += _section_friedman(means)
+    parts += _section_probability(means, classifiers)
     parts += _section_time(results)
     parts += _section_fidelity(fidelity)
     parts += _section_errors(results)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -22,6 +23,7 @@ def store_cell(cells_dir, result):
     """Write one finished cell atomically (``cells/<key>``)."""
     data = {
         "rows": [{k: _clean(v) for k, v in row.items()} for row in result["rows"]],
+        "calibration": result.get("calibration", []),
         "fidelity": None
         if result["fidelity"] is None
         else {k: _clean(v) for k, v in result["fidelity"].items()},
@@ -85,12 +87,15 @@ def _dask(tasks, config):
     try:
         datasets = {}
         for task in tasks:
-            name = task["dataset"].name
+            name = task.dataset.name
             if name not in datasets:
-                datasets[name] = client.scatter(task["dataset"], broadcast=True)
+                datasets[name] = client.scatter(task.dataset, broadcast=True)
         futures = [
             client.submit(
-                _run_remote, {**task, "dataset": None}, datasets[task["dataset"].name], pure=False
+                _run_remote,
+                dataclasses.replace(task, dataset=None),
+                datasets[task.dataset.name],
+                pure=False,
             )
             for task in tasks
         ]
@@ -103,7 +108,7 @@ def _dask(tasks, config):
 
 
 def _run_remote(task, dataset):
-    return run_cell({**task, "dataset": dataset})
+    return run_cell(dataclasses.replace(task, dataset=dataset))
 
 
 def execute(tasks, config, cells_dir):
@@ -111,7 +116,7 @@ def execute(tasks, config, cells_dir):
 
     Parameters
     ----------
-    tasks : list of dict
+    tasks : list of Task
         Unfinished cells (see :func:`run_cell`).
     config : BenchmarkConfig
         ``n_jobs``, ``scheduler``, ``dask_local`` and ``progress`` are read.

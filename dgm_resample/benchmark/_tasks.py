@@ -1,0 +1,136 @@
+"""The grid of cells (dataset x strategy x repeat x fold) as typed tasks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ._config import digest
+from ._grid import BUILTIN_SAMPLERS, SamplerSpec, _canonical, dgm_sampler_names, slug
+
+
+@dataclass(frozen=True)
+class Task:
+    """One cell of the grid: a sampler on one fold of one dataset.
+
+    Attributes
+    ----------
+    dataset : Dataset
+    sampler : SamplerSpec
+    repeat, fold : int
+    n_splits, n_repeats : int
+        The repeated stratified k-fold protocol.
+    seed : int
+        Seed of the folds.
+    fit_seed : int or None
+        ``random_state`` of samplers and classifiers; ``None`` derives one per fold.
+    classifiers : tuple of str
+    thresholds : tuple of str
+        ``("default",)``, ``("tuned",)`` or both.
+    threshold_metric : str
+        Scorer the tuned threshold maximizes.
+    threshold_cv : int
+        Inner folds of the threshold tuning.
+    fidelity : bool
+    key : str
+        File name of the finished cell.
+    """
+
+    dataset: Any
+    sampler: SamplerSpec
+    repeat: int
+    fold: int
+    n_splits: int
+    n_repeats: int
+    seed: int
+    fit_seed: int | None
+    classifiers: tuple
+    thresholds: tuple
+    threshold_metric: str
+    threshold_cv: int
+    fidelity: bool
+    key: str = ""
+
+    @property
+    def random_state(self):
+        """The seed of this cell's samplers and classifiers."""
+        if self.fit_seed is not None:
+            return int(self.fit_seed)
+        return cell_seed(self.seed, self.repeat, self.fold)
+
+
+def cell_seed(seed, repeat, fold):
+    """The seed of the samplers and classifiers of one fold."""
+    return int(np.random.SeedSequence([int(seed), repeat, fold]).generate_state(1)[0] >> 1)
+
+
+def cell_key(dataset, spec, repeat, fold, fingerprint, thresholds=("default",)):
+    """The file name of a finished cell.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Its name and content digest enter the key.
+    spec : SamplerSpec
+    repeat, fold : int
+    fingerprint : str
+        :func:`dgm_resample.benchmark._config.fingerprint` of the run.
+    thresholds : tuple
+        The cell's thresholds, with the tuning metric and folds when tuned.
+    """
+    value = [dataset.name, dataset.digest, asdict(spec), repeat, fold, fingerprint, thresholds]
+    return f"{slug(dataset.name)}__{slug(spec.name)}__r{repeat}f{fold}__{digest(value)[:10]}.json"
+
+
+def _cell_thresholds(config, spec):
+    tuned_names = config.tuned_samplers
+    if tuned_names is not None and tuned_names != "all":
+        available = list(BUILTIN_SAMPLERS) + dgm_sampler_names()
+        tuned_names = {_canonical(n, available) for n in tuned_names}
+        tunes = spec.name in tuned_names
+    else:
+        tunes = True
+    if config.threshold == "default" or not tunes:
+        return ("default",)
+    return ("tuned",) if config.threshold == "tuned" else ("default", "tuned")
+
+
+def make_tasks(config, datasets, samplers, fingerprint):
+    """Every cell of the grid (dataset x sampler x repeat x fold), in order.
+
+    Returns
+    -------
+    list of Task
+    """
+    settings = {}
+    for spec in samplers:
+        thresholds = _cell_thresholds(config, spec)
+        tuning = (config.threshold_metric, config.threshold_cv) if "tuned" in thresholds else ()
+        settings[spec.name] = (thresholds, (*thresholds, *tuning))
+    tasks = []
+    for dataset in datasets:
+        for spec in samplers:
+            thresholds, identity = settings[spec.name]
+            for repeat in range(config.n_repeats):
+                for fold in range(config.n_splits):
+                    tasks.append(
+                        Task(
+                            dataset=dataset,
+                            sampler=spec,
+                            repeat=repeat,
+                            fold=fold,
+                            n_splits=config.n_splits,
+                            n_repeats=config.n_repeats,
+                            seed=config.seed,
+                            fit_seed=config.fit_seed,
+                            classifiers=tuple(config.classifiers),
+                            thresholds=thresholds,
+                            threshold_metric=config.threshold_metric,
+                            threshold_cv=config.threshold_cv,
+                            fidelity=bool(config.fidelity),
+                            key=cell_key(dataset, spec, repeat, fold, fingerprint, identity),
+                        )
+                    )
+    return tasks
