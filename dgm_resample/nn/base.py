@@ -88,7 +88,7 @@ class TabularModel(nn.Module):
 
     def configure_optimizers(self, learning_rate):
         """Optimizers used by :meth:`train_step`."""
-        return [torch.optim.Adam(self.parameters(), lr=learning_rate)]
+        return [adam(self.parameters(), learning_rate)]
 
     def train_step(self, x, cond, optimizers, generator):
         """One optimizer update on a minibatch; returns the detached loss."""
@@ -105,3 +105,16 @@ class TabularModel(nn.Module):
     def validation_loss(self, x, cond, generator):
         """Held-out score used for early stopping; lower is better."""
         return self.loss(x, cond, generator=generator)
+
+
+def adam(params, learning_rate, **options):
+    """``torch.optim.Adam``, fused where this torch build supports it.
+
+    The fused update does the work of a step in one kernel instead of several
+    per tensor; the models have many small tensors, so on a CPU it saves a good
+    part of each step.
+    """
+    try:
+        return torch.optim.Adam(params, lr=learning_rate, fused=True, **options)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=learning_rate, **options)

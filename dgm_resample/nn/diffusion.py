@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .base import TabularModel
+from .base import TabularModel, adam
 from .layers import MLP, SpanLayout, WeightAverage, sample_bernoulli, sample_one_hot
 
 #: numeric predictions of x0 are clipped to this range (normalized space)
@@ -120,7 +120,7 @@ class TabularDiffusion(TabularModel):
 
     # ------------------------------------------------------------ weights
     def configure_optimizers(self, learning_rate):
-        return [torch.optim.Adam(self.denoiser.parameters(), lr=learning_rate)]
+        return [adam(self.denoiser.parameters(), learning_rate)]
 
     def train_step(self, x, cond, optimizers, generator):
         """The default update, then the weight average follows the denoiser."""

@@ -49,7 +49,7 @@ import zuko
 from torch import nn, special
 from torch.nn import functional as F
 
-from .base import TabularModel
+from .base import TabularModel, adam
 from .layers import LOG_2PI, SpanLayout
 from .rng import local_draws
 
@@ -234,18 +234,14 @@ class ConditionalFlow(TabularModel):
 
         The offsets are a few bounded numbers per class and coordinate that must
         travel to the inverse normal CDF of the class's frequencies (units, from
-        0) within the step budget. The update is fused where this torch build
-        supports it on the model's device (the flow has many small tensors).
+        0) within the step budget.
         """
         fast = [] if self.dequant is None else list(self.dequant.parameters())
         slow = [p for p in self.parameters() if all(p is not q for q in fast)]
         groups = [{"params": slow}]
         if fast:
             groups.append({"params": fast, "lr": learning_rate * _DEQUANT_LR_SCALE})
-        try:
-            return [torch.optim.Adam(groups, lr=learning_rate, fused=True)]
-        except (RuntimeError, TypeError, ValueError):
-            return [torch.optim.Adam(groups, lr=learning_rate)]
+        return [adam(groups, learning_rate)]
 
     # -------------------------------------------------------- likelihood
     def _cells(self, x):

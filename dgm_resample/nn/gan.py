@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .base import TabularModel
+from .base import TabularModel, adam
 from .layers import (
     MLP,
     SpanLayout,
@@ -152,8 +152,8 @@ class ConditionalWGAN(TabularModel):
             critic += list(self.classifier.parameters())
         betas = (0.5, 0.9)
         return [
-            torch.optim.Adam(critic, lr=learning_rate, betas=betas),
-            torch.optim.Adam(self.generator.parameters(), lr=learning_rate, betas=betas),
+            adam(critic, learning_rate, betas=betas),
+            adam(self.generator.parameters(), learning_rate, betas=betas),
         ]
 
     # -------------------------------------------------------- generator
