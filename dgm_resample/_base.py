@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length
 
 from ._constraints import Integer
-from ._encoding import TabularEncoder, as_frame
+from ._encoding import TabularEncoder
 from ._filter import ClassNeighbors
 from ._training import (
     TrainConfig,
@@ -32,6 +32,7 @@ from ._training import (
     split_validation,
     torch_threads,
 )
+from ._validation import as_frame
 from .nn.rng import local_draws
 
 #: classes to over-sample need at least this many rows

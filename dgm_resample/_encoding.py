@@ -18,6 +18,7 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils._param_validation import Integral, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._dtypes import add_offsets, cast_series, integer_dtype, numeric_input, round_into
 from ._validation import as_frame, resolve_categorical
 
 NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
@@ -213,7 +214,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_numeric(self, name, series, missing, start):
         is_bool = pd.api.types.is_bool_dtype(series.dtype)
-        exact = _integer_dtype(series)
+        exact = integer_dtype(series)
         if is_bool:
             values = np.array([False, True], dtype=object)
             integer = True
@@ -239,7 +240,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if missing.any():
             column.missing_span = Span(start, 1, BINARY)
             start += 1
-        numeric_values = _numeric_input(column, series, missing) if kind == NUMERIC else None
+        numeric_values = numeric_input(column, series, missing) if kind == NUMERIC else None
         return column, start, numeric_values
 
     def _make_scaler(self, n_rows):
@@ -291,11 +292,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 else:
                     hits = np.zeros(n, dtype=bool)
                     present = series[~missing]
-                    exact = _integer_dtype(present) if column.exact is not None else None
+                    exact = integer_dtype(present) if column.exact is not None else None
                     hits[~missing] = present.to_numpy(dtype=exact or np.float64) == column.values[1]
                 out[:, column.span.start] = hits
             else:
-                numeric_cols.append((column.span.start, _numeric_input(column, series, missing)))
+                numeric_cols.append((column.span.start, numeric_input(column, series, missing)))
         if numeric_cols:
             starts = [s for s, _ in numeric_cols]
             scaled = self.scaler_.transform(np.column_stack([v for _, v in numeric_cols]))
@@ -371,8 +372,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             values = np.where(hits, column.values[1], column.values[0])
         elif column.exact is not None:
             low, high = column.bounds
-            offsets = _round_into(decoded_numeric[span.start], 0, high - low)
-            values = _add_offsets(offsets, low, signed=column.exact.kind == "i")
+            offsets = round_into(decoded_numeric[span.start], 0, high - low)
+            values = add_offsets(offsets, low, signed=column.exact.kind == "i")
         else:
             values = np.clip(decoded_numeric[span.start], *column.bounds)
             values = np.round(values) if column.integer else values
@@ -391,7 +392,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             )
             for name, dtype in zip(self.feature_names_, self.dtypes_):
                 if frame[name].dtype != dtype:
-                    frame[name] = _cast_series(frame[name], dtype)
+                    frame[name] = cast_series(frame[name], dtype)
             return frame
         dtype = self.array_dtype_
         if dtype.kind in "OUS":
@@ -403,93 +404,3 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         for j in range(len(self.columns_)):  # column by column: integers stay exact
             out[:, j] = data[j]
         return out
-
-
-def _integer_dtype(series):
-    """The NumPy integer dtype holding an integer column exactly, else ``None``.
-
-    NumPy and nullable integer columns give their own; an object column of
-    Python integers (a column of an object array) gives int64 or uint64.
-    """
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return None
-    if pd.api.types.is_integer_dtype(dtype):
-        return np.dtype(getattr(dtype, "numpy_dtype", dtype))
-    if (
-        pd.api.types.is_object_dtype(dtype)
-        and pd.api.types.infer_dtype(series, skipna=True) == "integer"
-    ):
-        values = series.dropna()
-        for candidate in (np.int64, np.uint64):
-            try:
-                values.to_numpy(dtype=candidate)
-            except (OverflowError, ValueError, TypeError):
-                continue
-            return np.dtype(candidate)
-    return None
-
-
-def _numeric_input(column, series, missing):
-    """Float values of a numeric column for the scaler (NaN where missing).
-
-    An integer column enters as its exact distance from the smallest value
-    seen in fit, computed in integers: near the ends of int64 / uint64 (or for
-    ids beyond 2**53) the values themselves have no exact float, their
-    distances from the minimum usually do.
-    """
-    exact = _integer_dtype(series) if column.exact is not None else None
-    if exact is None:
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        return values - column.bounds[0] if column.exact is not None else values
-    out = np.full(len(series), np.nan)
-    low, high = column.bounds
-    present = series[~missing].to_numpy(dtype=exact)
-    wide = np.dtype(np.int64 if exact.kind == "i" else np.uint64)
-    # clip new values to the fitted range (the scaler would), then subtract in
-    # modular uint64 arithmetic, exact because 0 <= value - low < 2**64
-    present = np.clip(
-        present.astype(wide), max(low, np.iinfo(wide).min), min(high, np.iinfo(wide).max)
-    )
-    out[~missing] = (present.view(np.uint64) - np.uint64(low % 2**64)).astype(np.float64)
-    return out
-
-
-def _add_offsets(offsets, low, signed):
-    """``low + offsets`` for non-negative integer offsets, exactly, as int64 or uint64."""
-    total = offsets.astype(np.uint64) + np.uint64(low % 2**64)
-    return total.view(np.int64) if signed else total
-
-
-def _round_into(values, low, high):
-    """Round floats to integers inside ``[low, high]``, exactly.
-
-    ``low`` and ``high`` are Python ints; beyond 2**53 their float images are
-    inexact (and ``float(2**63 - 1)`` is 2**63, which wraps around when cast),
-    so the bounds are applied in the integer domain.
-    """
-    dtype = np.dtype(np.uint64 if high > np.iinfo(np.int64).max else np.int64)
-    values = np.round(np.asarray(values, dtype=np.float64))
-    top, bottom = values >= float(high), values <= float(low)
-    inside = ~(top | bottom)
-    out = np.empty(len(values), dtype=dtype)
-    out[inside] = values[inside].astype(dtype)  # strictly inside the bounds' float images
-    out[top], out[bottom] = high, low
-    return np.clip(out, low, high)
-
-
-def _cast_series(series, dtype):
-    """Cast a decoded column back to the dtype seen in fit."""
-    if isinstance(dtype, pd.CategoricalDtype):
-        return pd.Series(
-            pd.Categorical(series.where(series.notna(), None), dtype=dtype), index=series.index
-        )
-    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.BooleanDtype):
-        return series.astype(bool)
-    if isinstance(dtype, pd.SparseDtype):
-        return series.astype(np.float64).astype(dtype)
-    if pd.api.types.is_numeric_dtype(dtype) or isinstance(dtype, pd.BooleanDtype):
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
-            return series.astype(object).where(series.notna(), None).astype(dtype)
-        return series.astype(np.float64 if series.dtype == object else series.dtype).astype(dtype)
-    return series.astype(dtype)
