@@ -33,7 +33,7 @@ class AutoregressiveOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     through the neighbour filter, exactly the requested number of them.
     :meth:`score_samples` gives the exact likelihood.
 
-    Read more in ``docs/autoregressive.md``.
+    Read more in the :doc:`family page </autoregressive>`.
 
     Parameters
     ----------

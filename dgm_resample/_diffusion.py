@@ -37,7 +37,7 @@ class DiffusionOverSampler(BaseDGMOverSampler):
     while the masked discrete variables are revealed at the matching rate,
     exactly the requested number of them.
 
-    Read more in ``docs/diffusion.md``.
+    Read more in the :doc:`family page </diffusion>`.
 
     Parameters
     ----------

@@ -37,7 +37,7 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     into exact 0/1 values and one-hot vectors, exactly the requested number of
     them. :meth:`score_samples` estimates the likelihood.
 
-    Read more in ``docs/flow.md``.
+    Read more in the :doc:`family page </flow>`.
 
     Parameters
     ----------

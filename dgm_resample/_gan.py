@@ -37,7 +37,7 @@ class GANOverSampler(BaseDGMOverSampler):
     average of the generator weights (``ema_decay``) under that class's label,
     exactly the requested number of them.
 
-    Read more in ``docs/gan.md``.
+    Read more in the :doc:`family page </gan>`.
 
     Parameters
     ----------

@@ -25,7 +25,7 @@ class VAEOverSampler(BaseDGMOverSampler):
     decoder's likelihood given prior draws z ~ N(0, I) and that class's label,
     exactly the requested number of them.
 
-    Read more in ``docs/vae.md``.
+    Read more in the :doc:`family page </vae>`.
 
     Parameters
     ----------
