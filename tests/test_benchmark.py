@@ -183,6 +183,54 @@ def test_real_dataset_end_to_end_resume_and_failure(tmp_path, capsys):
     assert log.read_text().count("fit") == 2
 
 
+def test_both_thresholds_are_written_and_resumed(tmp_path):
+    log = tmp_path / "fits.log"
+    out = tmp_path / "out"
+    argv = [
+        "benchmark",
+        "--datasets",
+        "appendicitis",
+        "--samplers",
+        "none,class_weight",
+        "--sampler",
+        "test_benchmark:CountingSampler",
+        json.dumps({"log": str(log)}),
+        "--classifiers",
+        "lr,knn",
+        "--folds",
+        "2",
+        "--threshold",
+        "both",
+        "--tune-only",
+        "all",
+        "--threshold-folds",
+        "2",
+        "--output",
+        str(out),
+        "--no-progress",
+    ]
+    assert main(argv) == 0
+    first = pd.read_csv(out / "results.csv")
+    # 3 strategies x 2 classifiers x 2 folds x 2 thresholds
+    assert len(first) == 24
+    counts = first.groupby(["sampler", "threshold", "status"]).size().to_dict()
+    assert counts[("none", "tuned", "ok")] == 4
+    assert counts[("CountingSampler", "tuned", "ok")] == 4
+    for threshold in ("default", "tuned"):
+        assert counts[("class_weight", threshold, "ok")] == 2  # lr
+        assert counts[("class_weight", threshold, "not_applicable")] == 2  # k-NN has no weights
+    tuned = first[(first["threshold"] == "tuned") & (first["status"] == "ok")]
+    assert tuned["decision_threshold"].between(0, 1).all()
+    assert (first.loc[first["threshold"] == "default", "decision_threshold"].dropna() == 0.5).all()
+    # per fold: the training fold's fit plus one per inner fold, shared by the classifiers
+    fits = log.read_text().count("fit")
+    assert fits == 2 * (1 + 2)
+
+    assert main(argv) == 0  # resumed: nothing refitted, the same rows
+    assert log.read_text().count("fit") == fits
+    pd.testing.assert_frame_equal(first, pd.read_csv(out / "results.csv"))
+
+
 def test_mixed_user_data_with_every_builtin_and_one_dgm_sampler(tmp_path):
     data = _mixed_csv(tmp_path / "mixed.csv")
     samplers = ["none", "random", "smote", "borderline", "adasyn"] + dgm_sampler_names()[:1]
