@@ -86,7 +86,7 @@ plt.show()
 # On the command line the same run is::
 #
 #     dgm-resample benchmark --datasets ecoli1,haberman --samplers none,smote,vae \
-#         --classifiers lr --n-splits 2 --sampler-params '{"max_steps": 150, "n_threads": 1}'
+#         --classifiers lr --folds 2 --sampler-params '{"max_steps": 150, "n_threads": 1}'
 #
 # See :doc:`/benchmark` for every option, your own CSV files and running on a
 # Dask cluster.
