@@ -145,6 +145,34 @@ def test_pickle_and_sample_after_fit(cls, tmp_path):
         pd.testing.assert_frame_equal(rows, moved)
 
 
+def test_large_draws_are_generated_in_chunks(cls, monkeypatch):
+    # the chunk size bounds the memory of a draw; counts, dtypes and
+    # reproducibility must not depend on how many chunks a draw takes
+    import dgm_resample._base as base
+
+    monkeypatch.setattr(base, "GENERATION_CHUNK", 16)
+    frame, y = mixed_frame(n=250)
+    sampler = tiny(cls, random_state=2)
+    sizes = []
+    X_res, y_res = sampler.fit_resample(frame, y)
+    n_new = int((y == 0).sum() - (y == 1).sum())
+    assert n_new > 3 * 16
+    assert Counter(y_res)[1] == (y == 0).sum()
+    assert list(X_res.dtypes) == list(frame.dtypes)
+    model = sampler.models_[1]
+    original = model.sample
+
+    def recording(n, cond, generator, **settings):
+        sizes.append(n)
+        return original(n, cond, generator, **settings)
+
+    monkeypatch.setattr(model, "sample", recording)
+    rows = sampler.sample(50, y=1, random_state=0)
+    assert len(rows) == 50 and sizes and max(sizes) <= 16
+    again, _ = tiny(cls, random_state=2).fit_resample(frame, y)
+    pd.testing.assert_frame_equal(X_res, again)
+
+
 def test_float32_and_history(cls):
     X, y = make_classification(n_samples=200, weights=[0.8], random_state=0)
     sampler = tiny(cls, max_steps=30)
