@@ -39,8 +39,8 @@ from .nn.rng import local_draws
 MIN_CLASS_ROWS = 2
 #: tries to replace non-finite generated rows before giving up
 MAX_RESAMPLE_TRIES = 10
-#: rows generated per call of the model: bounds the memory of large draws (the
-#: flow's inverse passes held 1.8 GB at 65,536 rows, 0.6 GB at 8,192; same time)
+#: rows generated per call of the model (bounds the memory of large draws; the
+#: measurement behind the size is in docs/scaling.md)
 GENERATION_CHUNK = 8192
 _SEED_MAX = np.iinfo(np.int32).max
 
