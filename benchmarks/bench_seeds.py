@@ -7,7 +7,7 @@ that a dataset x classifier cell counts once, and report win / tie / loss with
 the Wilcoxon signed-rank p-value over those cells.
 
     for s in 0 1 2 3 4; do
-        dgm-resample benchmark --config benchmarks/configs/recommend-mixed.toml \\
+        dgm-resample benchmark --config benchmarks/configs/recommend-mixed.yaml \\
             --fit-seed $s --output bench-recommend-mixed/seed$s
     done
     python benchmarks/bench_seeds.py bench-recommend-mixed/seed*/results.csv \\
@@ -48,32 +48,27 @@ def read(paths):
     return pd.concat(parts, ignore_index=True)
 
 
-def rank_table(results, default_only):
+def rank_table(means):
     """Mean rank per strategy and metric, with the range of the per-seed means."""
-    means = fold_means(results)
-    if default_only:
-        means = means[means["threshold"] == "default"]
-    rows = {}
+    rows, order = {}, None
     for metric in METRICS:
         table = ranks(means, metric)
-        seeds = table.index.get_level_values("seed")
-        per_seed = table.groupby(seeds).mean()
+        mean = table.mean()
+        per_seed = table.groupby(table.index.get_level_values("seed")).mean()
+        order = mean.sort_values().index if order is None else order
         for strategy in table.columns:
             rows.setdefault(strategy, {})[metric] = (
-                f"{table[strategy].mean():.2f} "
+                f"{mean[strategy]:.2f} "
                 f"({per_seed[strategy].min():.2f}-{per_seed[strategy].max():.2f})"
             )
-    out = pd.DataFrame(rows).T
-    order = out["f1"].str.split().str[0].astype(float).sort_values().index
-    return out.loc[order].rename(index=short)
+    return pd.DataFrame(rows).T.loc[order].rename(index=short)
 
 
-def head_to_head(results, candidate, opponents, metrics):
-    """Win / tie / loss of ``candidate`` against each opponent, cells averaged over seeds."""
-    means = fold_means(results.drop(columns="seed"))
+def head_to_head(cell_means, candidate, opponents, metrics):
+    """Win / tie / loss of ``candidate`` against each opponent over the cells of ``cell_means``."""
     lines = []
     for metric in metrics:
-        table = metric_table(means, metric)
+        table = metric_table(cell_means, metric)
         for opponent in opponents:
             if candidate not in table or opponent not in table:
                 continue
@@ -103,26 +98,24 @@ def main(argv=None):
         f"{len(args.results)} seeds, {results['dataset'].nunique()} datasets, "
         f"classifiers {sorted(results['classifier'].unique())}"
     )
+    means = fold_means(results)  # per seed: ranks are taken in every seed's blocks
+    cell_means = fold_means(results.drop(columns="seed"))  # folds and seeds averaged
     print("\n### Mean rank at the default threshold (1 = best; range over seeds)\n")
-    print(_markdown(rank_table(results, default_only=True)))
-    if (results["threshold"] == "tuned").any():
+    print(_markdown(rank_table(means[means["threshold"] == "default"])))
+    if (means["threshold"] == "tuned").any():
         print("\n### Mean rank, default and tuned thresholds together\n")
-        table = rank_table(results, default_only=False)
-        print(_markdown(table[["f1", "gmean", "balanced_accuracy"]]))
+        print(_markdown(rank_table(means)[["f1", "gmean", "balanced_accuracy"]]))
     candidates = args.candidates.split(",")
+    threshold_metrics = ["f1", "gmean", "balanced_accuracy"]
     print("\n### Head to head over dataset x classifier cells (means over folds and seeds)\n")
     print("| metric | pair | win/tie/loss | wins of decided | Wilcoxon p |")
     print("| --- | --- | --- | --- | --- |")
     for i, candidate in enumerate(candidates):
-        lines = head_to_head(
-            results, candidate, [args.reference], ["f1", "gmean", "balanced_accuracy"]
-        )
-        lines += head_to_head(results, candidate, ["none"], ["average_precision", "roc_auc"])
+        lines = head_to_head(cell_means, candidate, [args.reference], threshold_metrics)
+        lines += head_to_head(cell_means, candidate, ["none"], ["average_precision", "roc_auc"])
         for variant in (candidate, candidate + "+tuned"):
-            lines += head_to_head(results, variant, ["none+tuned", "class_weight+tuned"], ["f1"])
-        lines += head_to_head(
-            results, candidate, candidates[i + 1 :], ["f1", "gmean", "balanced_accuracy"]
-        )
+            lines += head_to_head(cell_means, variant, ["none+tuned", "class_weight+tuned"], ["f1"])
+        lines += head_to_head(cell_means, candidate, candidates[i + 1 :], threshold_metrics)
         print("\n".join(lines))
 
 
