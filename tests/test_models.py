@@ -241,3 +241,35 @@ def test_drawing_leaves_the_fitted_model_unchanged(cls):
     sampler.set_params(**{name: other[name] for name in sampler._sampling_parameters})
     sampler.sample(5, y=1, random_state=0)
     assert pickle.dumps(sampler.models_) == before
+
+
+@pytest.mark.parametrize("by_width", [False, True])
+def test_span_layout_take_matches_indexing(by_width):
+    """``take`` equals advanced indexing for every index, as a view where columns are consecutive."""
+    from dgm_resample._encoding import Span
+    from dgm_resample.nn.layers import SpanLayout
+
+    # numeric, categorical (3), binary, categorical (2), numeric, categorical (3)
+    kinds = [("numeric", 1), ("categorical", 3), ("binary", 1), ("categorical", 2)]
+    kinds += [("numeric", 1), ("categorical", 3)]
+    spans, start = [], 0
+    for kind, width in kinds:
+        spans.append(Span(start, width, kind))
+        start += width
+    layout = SpanLayout(spans, numeric_size=2, categorical_size=lambda w: w, by_width=by_width)
+    values = torch.randn(4, max(layout.n_encoded, layout.n_out), requires_grad=True)
+    names = [name for name, _ in layout.named_buffers()]  # every buffer is an index
+    assert {"numeric_idx", "binary_idx", "cat_idx_3", "numeric_out", "cat_out_3"} <= set(names)
+    for name in names:
+        index = getattr(layout, name)
+        taken = layout.take(values, name)
+        assert torch.equal(taken, values[:, index]), name
+        consecutive = torch.equal(index.reshape(-1), torch.arange(index.min(), index.max() + 1))
+        assert (taken._base is values) == consecutive, name
+    # numeric outputs come first in the packed layout: always a view
+    assert layout.take(values, "numeric_out")._base is values
+    # the two width-3 blocks are consecutive in the packed layout only when grouped by width
+    assert (layout.take(values, "cat_out_3")._base is values) == by_width
+    # gradients flow through views and gathers alike
+    sum(layout.take(values, name).sum() for name in names).backward()
+    assert values.grad is not None and values.grad.abs().sum() > 0

@@ -112,6 +112,16 @@ class _IncrementalPass:
             below, seen = h, stop
 
 
+def _logsumexp(values):
+    """``torch.logsumexp`` over the last dimension, from element-wise kernels.
+
+    Over a last dimension of a few entries (the mixture components) this is
+    faster on CPU than the reduction kernels of ``logsumexp`` / ``log_softmax``.
+    """
+    peak = values.detach().amax(-1, keepdim=True)
+    return (values - peak).exp().sum(-1).log() + peak.squeeze(-1)
+
+
 def _soft_clamp(value, low, high):
     """Differentiable clamp of ``value`` into ``[low, high]`` (softplus at both ends)."""
     value = low + F.softplus(value - low)
@@ -165,10 +175,11 @@ class AutoregressiveModel(TabularModel):
             raise ValueError(f"numeric_head must be 'mixture' or 'bins', got {numeric_head!r}")
         self.numeric_head, self.n_bins = numeric_head, int(n_bins)
         self.hidden_dims = tuple(hidden_dims)
-        # network outputs: numeric heads first, then binary logits, then categorical blocks
+        # network outputs: numeric heads first, then binary logits, then categorical
+        # blocks grouped by width (so each group's outputs are consecutive)
         num_width = 3 * n_components if numeric_head == "mixture" else self.n_bins
         self.layout = layout = SpanLayout(
-            spans, numeric_size=num_width, categorical_size=lambda w: w
+            spans, numeric_size=num_width, categorical_size=lambda w: w, by_width=True
         )
         self.n_encoded, self.n_out = layout.n_encoded, layout.n_out
         self.n_components = n_components
@@ -274,11 +285,16 @@ class AutoregressiveModel(TabularModel):
         """Columns of :meth:`forward`'s output holding the parameters of span ``index``."""
         return slice(*self.layout.span_slices[index])
 
-    def _mixture(self, params):
-        """Split numeric parameters ``(..., 3K)`` into log-weights, means, log-scales."""
+    def _components(self, params):
+        """Split numeric parameters ``(..., 3K)`` into component logits, means, log-scales."""
         logits, means, log_scales = params.split(self.n_components, dim=-1)
         log_scales = _soft_clamp(log_scales, self.min_log_scale, 3.0)
-        return F.log_softmax(logits, dim=-1), means + self.mean_offset, log_scales
+        return logits, means + self.mean_offset, log_scales
+
+    def _mixture(self, params):
+        """Split numeric parameters ``(..., 3K)`` into log-weights, means, log-scales."""
+        logits, means, log_scales = self._components(params)
+        return F.log_softmax(logits, dim=-1), means, log_scales
 
     def _bin_index(self, value):
         """Bin of each encoded numeric value: ``floor(Phi(value) * n_bins)``."""
@@ -291,10 +307,13 @@ class AutoregressiveModel(TabularModel):
             log_w = F.log_softmax(params, dim=-1)
             chosen = log_w.gather(-1, self._bin_index(value).unsqueeze(-1)).squeeze(-1)
             return chosen + math.log(self.n_bins) - 0.5 * value.pow(2) - 0.5 * LOG_2PI
-        log_w, means, log_scales = self._mixture(params)
+        # log sum_k w_k N(value; m_k, s_k) with w = softmax(logits), written as
+        # logsumexp(logits + log N) - logsumexp(logits): the same value without a
+        # log-softmax, whose kernel is slow over a last dimension this short
+        logits, means, log_scales = self._components(params)
         z = (value.unsqueeze(-1) - means) * torch.exp(-log_scales)
-        log_n = -0.5 * z.pow(2) - log_scales - 0.5 * LOG_2PI
-        return torch.logsumexp(log_w + log_n, dim=-1)
+        joint = logits - 0.5 * z.pow(2) - log_scales
+        return _logsumexp(joint) - _logsumexp(logits) - 0.5 * LOG_2PI
 
     def _sample_numeric(self, params, generator, t):
         """One draw per row at temperature ``t`` from the numeric head ``params (n, width)``."""
@@ -320,15 +339,17 @@ class AutoregressiveModel(TabularModel):
         out, layout = self(x, cond), self.layout
         total = out.new_zeros(out.shape[0])
         if layout.n_numeric:
-            log_p = self._numeric_log_density(out[:, layout.numeric_out], x[:, layout.numeric_idx])
+            log_p = self._numeric_log_density(
+                layout.take(out, "numeric_out"), layout.take(x, "numeric_idx")
+            )
             total = total + log_p.sum(-1)
         if layout.binary_idx.numel():
             total = total - F.binary_cross_entropy_with_logits(
-                out[:, layout.binary_out], x[:, layout.binary_idx], reduction="none"
+                layout.take(out, "binary_out"), layout.take(x, "binary_idx"), reduction="none"
             ).sum(-1)
-        for _, columns, outputs in layout.categorical_packed():
-            log_p = F.log_softmax(out[:, outputs], dim=-1)
-            total = total + (log_p * x[:, columns]).sum(dim=(-1, -2))
+        for _, columns, outputs in layout.categorical_names():
+            log_p = F.log_softmax(layout.take(out, outputs), dim=-1)
+            total = total + (log_p * layout.take(x, columns)).sum(dim=(-1, -2))
         return total
 
     def loss(self, x, cond, generator=None):

@@ -159,15 +159,17 @@ class TabularDiffusion(TabularModel):
         out = net(inputs, t.to(x.dtype) / self.n_timesteps, cond)
         total = x.new_zeros(n)
         if layout.n_numeric:
-            total = total + (out[:, layout.numeric_idx] - eps).pow(2).sum(-1)
+            total = total + (layout.take(out, "numeric_idx") - eps).pow(2).sum(-1)
         discrete = x.new_zeros(n)
         if layout.binary_idx.numel():
-            idx = layout.binary_idx
-            ce = F.binary_cross_entropy_with_logits(out[:, idx], x[:, idx], reduction="none")
-            discrete = discrete + (ce * masked[:, layout.binary_out]).sum(-1)
-        for _, idx, var in layout.categorical_packed():
-            ce = -(F.log_softmax(out[:, idx], dim=-1) * x[:, idx]).sum(-1)
-            discrete = discrete + (ce * masked[:, var[:, 0]]).sum(-1)
+            ce = F.binary_cross_entropy_with_logits(
+                layout.take(out, "binary_idx"), layout.take(x, "binary_idx"), reduction="none"
+            )
+            discrete = discrete + (ce * layout.take(masked, "binary_out")).sum(-1)
+        for _, columns, variables in layout.categorical_names():
+            log_p = F.log_softmax(layout.take(out, columns), dim=-1)
+            ce = -(log_p * layout.take(x, columns)).sum(-1)
+            discrete = discrete + (ce * layout.take(masked, variables)[..., 0]).sum(-1)
         return (total + self.discrete_weight * discrete).mean()
 
     def loss(self, x, cond, generator=None):

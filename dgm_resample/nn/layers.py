@@ -69,10 +69,15 @@ class SpanLayout(nn.Module):
     ``(n_numeric, numeric_size)``, ``binary_out`` ``(n_binary,)``, the third item
     of :meth:`categorical_packed`, and ``span_slices[i]``, the ``(start, stop)``
     of span ``i``; ``n_out`` is its length.
+
+    :meth:`take` reads the columns of a named index; when they are consecutive
+    (numeric outputs always are; encoded columns often are) it returns a view, so
+    neither the forward pass copies nor the backward pass scatters.
     """
 
     def __init__(self, spans, numeric_size=None, categorical_size=None, by_width=False):
         super().__init__()
+        self._runs = {}
         self.spans = tuple(spans)
         self.n_encoded = max((s.stop for s in self.spans), default=0)
         kinds = {"numeric": [], "binary": [], "categorical": []}
@@ -115,6 +120,20 @@ class SpanLayout(nn.Module):
 
     def _buffer(self, name, tensor):
         self.register_buffer(name, tensor, persistent=False)
+        flat = tensor.reshape(-1)
+        start = int(flat[0]) if flat.numel() else 0
+        consecutive = flat.numel() and bool((flat == torch.arange(start, start + len(flat))).all())
+        self._runs[name] = slice(start, start + len(flat)) if consecutive else None
+
+    def take(self, values, name):
+        """``values[:, index]`` for the index buffer called ``name``.
+
+        A view of ``values`` when the index holds consecutive columns.
+        """
+        index, run = getattr(self, name), self._runs[name]
+        if run is None:
+            return values[:, index]
+        return values[:, run].unflatten(1, index.shape)
 
     def categorical(self):
         """Yield ``(width, index tensor of shape (n_spans, width))`` per width group."""
@@ -125,6 +144,14 @@ class SpanLayout(nn.Module):
         """Yield ``(width, encoded columns, packed entries)`` per width group."""
         for w, columns in self.categorical():
             yield w, columns, getattr(self, f"cat_out_{w}")
+
+    def categorical_names(self):
+        """Yield ``(width, name of the encoded columns' index, name of the packed one)``.
+
+        The names are for :meth:`take`; the packed name exists with a packed layout only.
+        """
+        for w in self.widths:
+            yield w, f"cat_idx_{w}", f"cat_out_{w}"
 
     @property
     def n_numeric(self):
@@ -221,16 +248,16 @@ class MixedLikelihood(nn.Module):
         layout, total = self.layout, params.new_zeros(params.shape[0])
         if layout.n_numeric:
             log_scale = self._scale()
-            z = (x[:, layout.numeric_idx] - params[:, layout.numeric_idx]) * torch.exp(-log_scale)
+            residual = layout.take(x, "numeric_idx") - layout.take(params, "numeric_idx")
+            z = residual * torch.exp(-log_scale)
             total = total + (0.5 * z.pow(2) + log_scale + 0.5 * LOG_2PI).sum(-1)
         if layout.binary_idx.numel():
-            idx = layout.binary_idx
             total = total + F.binary_cross_entropy_with_logits(
-                params[:, idx], x[:, idx], reduction="none"
+                layout.take(params, "binary_idx"), layout.take(x, "binary_idx"), reduction="none"
             ).sum(-1)
-        for _, idx in layout.categorical():
-            log_p = F.log_softmax(params[:, idx], dim=-1)
-            total = total - (log_p * x[:, idx]).sum(dim=(-1, -2))
+        for _, columns, _ in layout.categorical_names():
+            log_p = F.log_softmax(layout.take(params, columns), dim=-1)
+            total = total - (log_p * layout.take(x, columns)).sum(dim=(-1, -2))
         return total
 
     def sample(self, params, generator):
