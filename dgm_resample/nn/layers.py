@@ -52,6 +52,11 @@ def _index(rows, width=None):
     return tensor if width is None else tensor.reshape(len(rows), width)
 
 
+def _group_names(width):
+    """Buffer names of the width-``width`` categorical group: encoded columns, packed entries."""
+    return f"cat_idx_{width}", f"cat_out_{width}"
+
+
 class SpanLayout(nn.Module):
     """Index buffers that let heads treat all spans of one kind at once.
 
@@ -91,7 +96,7 @@ class SpanLayout(nn.Module):
         self._buffer("binary_idx", _index([self.spans[i].start for i in kinds["binary"]]))
         for w in self.widths:
             columns = [list(range(self.spans[i].start, self.spans[i].stop)) for i in groups[w]]
-            self._buffer(f"cat_idx_{w}", _index(columns, w))
+            self._buffer(_group_names(w)[0], _index(columns, w))
         self.span_slices = None
         if numeric_size is None:
             return
@@ -116,7 +121,7 @@ class SpanLayout(nn.Module):
         self._buffer("numeric_out", entries(kinds["numeric"], numeric_size))
         self._buffer("binary_out", _index([slices[i][0] for i in kinds["binary"]]))
         for w in self.widths:
-            self._buffer(f"cat_out_{w}", entries(groups[w], categorical_size(w)))
+            self._buffer(_group_names(w)[1], entries(groups[w], categorical_size(w)))
 
     def _buffer(self, name, tensor):
         self.register_buffer(name, tensor, persistent=False)
@@ -135,23 +140,23 @@ class SpanLayout(nn.Module):
             return values[:, index]
         return values[:, run].unflatten(1, index.shape)
 
-    def categorical(self):
-        """Yield ``(width, index tensor of shape (n_spans, width))`` per width group."""
-        for w in self.widths:
-            yield w, getattr(self, f"cat_idx_{w}")
-
-    def categorical_packed(self):
-        """Yield ``(width, encoded columns, packed entries)`` per width group."""
-        for w, columns in self.categorical():
-            yield w, columns, getattr(self, f"cat_out_{w}")
-
     def categorical_names(self):
         """Yield ``(width, name of the encoded columns' index, name of the packed one)``.
 
         The names are for :meth:`take`; the packed name exists with a packed layout only.
         """
         for w in self.widths:
-            yield w, f"cat_idx_{w}", f"cat_out_{w}"
+            yield w, *_group_names(w)
+
+    def categorical(self):
+        """Yield ``(width, index tensor of shape (n_spans, width))`` per width group."""
+        for w, columns, _ in self.categorical_names():
+            yield w, getattr(self, columns)
+
+    def categorical_packed(self):
+        """Yield ``(width, encoded columns, packed entries)`` per width group."""
+        for w, columns, outputs in self.categorical_names():
+            yield w, getattr(self, columns), getattr(self, outputs)
 
     @property
     def n_numeric(self):
