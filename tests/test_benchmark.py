@@ -312,6 +312,18 @@ def test_profiles_fill_unset_fields_only():
     assert full.sampler_params == {} and full.datasets == "all"
 
 
+#: the configurations the benchmark documentation tells users to run
+SHIPPED_CONFIGS = sorted((Path(__file__).parents[1] / "benchmarks" / "configs").iterdir())
+
+
+@pytest.mark.parametrize("path", SHIPPED_CONFIGS, ids=lambda path: path.name)
+def test_shipped_configs_resolve_to_distinct_existing_samplers(path):
+    config = resolve_config(path)
+    names = [spec.name for spec in sampler_specs(config)]
+    assert names and len(set(names)) == len(names)
+    assert config.classifiers and config.n_splits >= 2
+
+
 def test_toml_config_file(tmp_path):
     data = _generated_csv(tmp_path / "gen.csv")
     config = tmp_path / "run.toml"

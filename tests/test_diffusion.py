@@ -67,6 +67,23 @@ def test_sampling_steps_are_independent_of_training_timesteps():
     assert len(model.sampling_schedule(500)) == 101
 
 
+def test_guided_denoiser_matches_two_plain_passes():
+    """A shared time entry and the guided output equal the per-row, two-pass computation."""
+    spans, x, cond = encoded_toy(n=50)
+    model = diffusion(spans, 2, hidden_dims=(16, 16))
+    model.initialize(make_generator(0, "cpu"))
+    net = model.denoiser
+    inputs = torch.randn((50, x.shape[1] + model.n_vars), generator=make_generator(1, "cpu"))
+    per_row = torch.full((50,), 0.3)
+    conditional = net(inputs, per_row, cond)
+    unconditional = net(inputs, per_row, torch.full_like(cond, 2))
+    torch.testing.assert_close(net(inputs, torch.full((1,), 0.3), cond), conditional)
+    expected = conditional + 1.5 * (conditional - unconditional)
+    torch.testing.assert_close(net(inputs, torch.full((1,), 0.3), cond, 1.5), expected)
+    # the weight average takes the same arguments
+    torch.testing.assert_close(model.ema(inputs, torch.full((1,), 0.3), cond, 1.5), expected)
+
+
 def test_categorical_and_binary_outputs_are_valid_one_hot_with_guidance():
     spans, x, _ = encoded_toy()
     model = diffusion(spans, 2, hidden_dims=(16,))

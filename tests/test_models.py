@@ -244,8 +244,8 @@ def test_drawing_leaves_the_fitted_model_unchanged(cls):
 
 
 @pytest.mark.parametrize("by_width", [False, True])
-def test_span_layout_take_matches_indexing(by_width):
-    """``take`` equals advanced indexing for every index, as a view where columns are consecutive."""
+def test_span_layout_take_and_put_match_indexing(by_width):
+    """``take`` and ``put`` equal advanced indexing for every index (``take`` a view where columns are consecutive)."""
     from dgm_resample._encoding import Span
     from dgm_resample.nn.layers import SpanLayout
 
@@ -273,3 +273,11 @@ def test_span_layout_take_matches_indexing(by_width):
     # gradients flow through views and gathers alike
     sum(layout.take(values, name).sum() for name in names).backward()
     assert values.grad is not None and values.grad.abs().sum() > 0
+    # put writes exactly the selected columns, in place, view or not
+    for name in names:
+        index, target = getattr(layout, name), values.detach().clone()
+        new = torch.randn(target[:, index].shape)
+        expected = target.clone()
+        expected[:, index] = new
+        layout.put(target, name, new)
+        assert torch.equal(target, expected), name

@@ -48,7 +48,12 @@ class Denoiser(nn.Module):
     """MLP on ``[noisy row, mask bits]`` with time and label embeddings added.
 
     Output has the encoded layout: predicted noise for numeric columns, a logit
-    for each binary column and logits for each categorical block.
+    for each binary column and logits for each categorical block. The time
+    ``t`` has one entry per row, or a single entry shared by every row (as in
+    sampling, where its embedding is then computed once). With
+    ``guidance_scale`` the output is classifier-free guided,
+    ``c + w (c - u)`` for the conditional prediction ``c`` and the prediction
+    ``u`` under the null label; both share the projection of the row.
     """
 
     #: sinusoidal features of the time step
@@ -60,12 +65,17 @@ class Denoiser(nn.Module):
         self.proj = nn.Linear(in_features, width)
         self.time = MLP(time_dim, width, (width,))
         # index n_classes is the "no label" token of classifier-free guidance
+        self.null_label = n_classes
         self.label = nn.Embedding(n_classes + 1, width)
         self.net = MLP(width, out_features, tuple(hidden_dims[1:]) or (width,))
 
-    def forward(self, x, t, cond):
-        h = self.proj(x) + self.time(sinusoidal_features(t, self.time_dim)) + self.label(cond)
-        return self.net(F.silu(h))
+    def forward(self, x, t, cond, guidance_scale=None):
+        h = self.proj(x) + self.time(sinusoidal_features(t, self.time_dim))
+        if guidance_scale is None:
+            return self.net(F.silu(h + self.label(cond)))
+        conditional = self.net(F.silu(h + self.label(cond)))
+        unconditional = self.net(F.silu(h + self.label.weight[self.null_label]))
+        return torch.lerp(unconditional, conditional, 1.0 + guidance_scale)
 
 
 class TabularDiffusion(TabularModel):
@@ -184,13 +194,8 @@ class TabularDiffusion(TabularModel):
     def _predict(self, x_t, masked, t, cond, guidance_scale):
         """Guided prediction of the averaged denoiser at integer step ``t``."""
         inputs = self._network_input(x_t, masked)
-        time = torch.full((x_t.shape[0],), t / self.n_timesteps, device=x_t.device)
-        if guidance_scale == 0:
-            return self.ema(inputs, time, cond)
-        null = torch.full_like(cond, self.n_classes)
-        both = self.ema(inputs.repeat(2, 1), time.repeat(2), torch.cat([cond, null]))
-        conditional, unconditional = both.chunk(2)
-        return conditional + guidance_scale * (conditional - unconditional)
+        time = torch.full((1,), t / self.n_timesteps, device=x_t.device)
+        return self.ema(inputs, time, cond, None if guidance_scale == 0 else guidance_scale)
 
     def sampling_schedule(self, n_sampling_steps):
         """Strided integer steps ``T = t_0 > t_1 > ... > t_S = 0`` (at most ``n_timesteps``)."""
@@ -208,21 +213,23 @@ class TabularDiffusion(TabularModel):
         (DDIM's eta: 0 deterministic, 1 ancestral, adding fresh noise at each step).
         """
         layout, device = self.layout, cond.device
-        num, dcols = layout.numeric_idx, self.discrete_cols
+        dcols = self.discrete_cols
         x = torch.zeros((n, layout.n_encoded), device=device)
         if layout.n_numeric:
-            x[:, num] = torch.randn((n, num.numel()), generator=generator, device=device)
+            noise = torch.randn((n, layout.n_numeric), generator=generator, device=device)
+            layout.put(x, "numeric_idx", noise)
         masked = torch.ones((n, self.n_vars), dtype=torch.bool, device=device)
         schedule = self.sampling_schedule(n_sampling_steps)
         for t, s in zip(schedule[:-1], schedule[1:]):
             out = self._predict(x, masked, t, cond, guidance_scale)
             ab_t, ab_s = self.alpha_bar[t], self.alpha_bar[s]
             if layout.n_numeric:
-                x_num = x[:, num]
-                eps = torch.nan_to_num(out[:, num])
+                x_num = layout.take(x, "numeric_idx")
+                eps = torch.nan_to_num(layout.take(out, "numeric_idx"))
                 x0 = ((x_num - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()).clamp(-X0_CLIP, X0_CLIP)
                 eps = (x_num - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
-                x[:, num] = x0 if s == 0 else self._step(x0, eps, ab_t, ab_s, eta, generator)
+                x_s = x0 if s == 0 else self._step(x0, eps, ab_t, ab_s, eta, generator)
+                layout.put(x, "numeric_idx", x_s)
             if self.n_vars:
                 draw = self._draw_discrete(out, n, generator)
                 p_unmask = 1.0 if s == 0 else float((ab_s - ab_t) / (1 - ab_t))
@@ -232,7 +239,8 @@ class TabularDiffusion(TabularModel):
                 x[:, dcols] = torch.where(cols, draw[:, dcols], x[:, dcols])
                 masked = masked & ~reveal
         if layout.n_numeric:
-            x[:, num] = torch.nan_to_num(x[:, num]).clamp(-X0_CLIP, X0_CLIP)
+            x_num = torch.nan_to_num(layout.take(x, "numeric_idx")).clamp(-X0_CLIP, X0_CLIP)
+            layout.put(x, "numeric_idx", x_num)
         return x
 
     def _step(self, x0, eps, ab_t, ab_s, eta, generator):

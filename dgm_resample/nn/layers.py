@@ -140,6 +140,14 @@ class SpanLayout(nn.Module):
             return values[:, index]
         return values[:, run].unflatten(1, index.shape)
 
+    def put(self, values, name, new):
+        """``values[:, index] = new`` in place, for the index buffer called ``name``."""
+        index, run = getattr(self, name), self._runs[name]
+        if run is None:
+            values[:, index] = new
+        else:
+            values[:, run] = new.reshape(values.shape[0], -1)
+
     def categorical_names(self):
         """Yield ``(width, name of the encoded columns' index, name of the packed one)``.
 
