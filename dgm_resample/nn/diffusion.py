@@ -71,9 +71,9 @@ class Denoiser(nn.Module):
 
     def forward(self, x, t, cond, guidance_scale=None):
         h = self.proj(x) + self.time(sinusoidal_features(t, self.time_dim))
-        if guidance_scale is None:
-            return self.net(F.silu(h + self.label(cond)))
         conditional = self.net(F.silu(h + self.label(cond)))
+        if guidance_scale is None:
+            return conditional
         unconditional = self.net(F.silu(h + self.label.weight[self.null_label]))
         return torch.lerp(unconditional, conditional, 1.0 + guidance_scale)
 
