@@ -325,6 +325,47 @@ def test_shipped_configs_resolve_to_distinct_existing_samplers(path, monkeypatch
     assert config.classifiers and config.n_splits >= 2
 
 
+def test_speed_cell_fits_the_sampler_with_the_given_parameters(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
+    import bench_speed
+
+    built = []
+    real = bench_speed._sampler
+    monkeypatch.setattr(
+        bench_speed, "_sampler", lambda *args: built.append(real(*args)) or built[-1]
+    )
+    params = {"max_steps": 3, "hidden_dims": [16]}
+    record = bench_speed.run_cell("VAEOverSampler", 600, False, 1, 0, False, params)
+    assert record["sampler"] == "VAEOverSampler" and record["seconds"] > 0
+    assert record["n_synthetic"] > 0
+    # the warm-up fit (2 steps) and the timed fit both carry the parameters
+    assert [s.hidden_dims for s in built] == [[16], [16]]
+    assert [s.history_[-1]["step"] for s in built] == [2, 3]
+
+
+def test_posterior_screen_keeps_rows_its_model_assigns_to_their_class(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
+    from likelihood_screen import ARPosteriorFilter, _PosteriorJudge
+
+    X, y = make_classification(n_samples=200, n_features=4, weights=[0.85], random_state=0)
+    sampler = ARPosteriorFilter(max_steps=30, random_state=0, n_threads=1)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [170, 170]
+    assert set(sampler.acceptance_) == {1} and 0 < sampler.acceptance_[1] <= 1
+    judge = _PosteriorJudge(sampler, sampler.models_[1], "cpu")
+    Z = sampler.encoder_.transform(X_res[200:])
+    share = np.stack([judge.own_class_counts(Z, code, None) for code in (0, 1)])
+    np.testing.assert_allclose(share.sum(axis=0), 1.0)
+    # most kept rows met the rule (the rest fill up with the best rejected ones)
+    assert (share[1] >= judge.required_count(None, sampler.filter_min_share)).mean() > 0.5
+    # the posterior weighs each class's likelihood by its training share (170 : 30)
+    log_like = np.stack(
+        [sampler.score_samples(X_res[200:], label) for label in sampler.classes_], axis=1
+    )
+    expected = 1 / (1 + np.exp(log_like[:, 0] - log_like[:, 1] + np.log(170 / 30)))
+    np.testing.assert_allclose(share[1], expected, rtol=1e-4, atol=1e-6)
+
+
 def test_toml_config_file(tmp_path):
     data = _generated_csv(tmp_path / "gen.csv")
     config = tmp_path / "run.toml"
