@@ -11,6 +11,7 @@ is built inside that process and its RSS before the fit is reported too.
     python benchmarks/bench_speed.py --threads 1           # one torch / BLAS thread
     python benchmarks/bench_speed.py --throughput 1000000  # rows/s of sample() after fit
     python benchmarks/bench_speed.py --stages --rows 10000 # time per stage of fit_resample
+    python benchmarks/bench_speed.py --samplers DiffusionOverSampler --params '{"max_steps": 500}'
 
 ``--stages`` breaks ``fit_resample`` into encoding, neighbour index, training,
 generation, neighbour filter, decoding and DataFrame assembly (cProfile,
@@ -54,14 +55,16 @@ def _peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _sampler(name, categorical):
+def _sampler(name, categorical, params=None):
+    """SMOTENC, or a dgm_resample sampler with ``params`` (a dict) on top of its defaults."""
     if name == "SMOTENC":
         from imblearn.over_sampling import SMOTENC
 
         return SMOTENC(categorical_features=categorical, random_state=0)
     import dgm_resample
 
-    return getattr(dgm_resample, name)(random_state=0, device=os.environ.get("BENCH_DEVICE", "cpu"))
+    device = os.environ.get("BENCH_DEVICE", "cpu")
+    return getattr(dgm_resample, name)(random_state=0, device=device, **(params or {}))
 
 
 #: functions whose cumulative time makes up each stage of ``fit_resample``
@@ -90,20 +93,20 @@ def _stage_times(profile):
     return out
 
 
-def run_cell(name, n_rows, float32, repeats, throughput, stages):
+def run_cell(name, n_rows, float32, repeats, throughput, stages, params=None):
     """Fit one sampler in this process; returns a dict of measurements."""
     X, y = make_table(n_rows=n_rows, float32=float32)
     categorical = [c for c in X.columns if c.startswith("cat")]
     # warm up on 500 rows: one-time imports (torch.optim pulls in torch._dynamo,
     # seconds on a slow machine) are not part of a fit's cost
-    warm = _sampler(name, categorical)
+    warm = _sampler(name, categorical, params)
     warm.set_params(**({} if name == "SMOTENC" else {"max_steps": 2})).fit_resample(
         X[:500], y[:500]
     )
     record = {"sampler": name, "rows": n_rows, "rss_table_mb": _peak_rss_mb()}
     times = []
     for _ in range(repeats):
-        sampler = _sampler(name, categorical)
+        sampler = _sampler(name, categorical, params)
         if stages and name != "SMOTENC":
             import cProfile
 
@@ -142,6 +145,8 @@ def _in_fresh_process(args, name, n_rows):
         str(args.repeats),
         "--throughput",
         str(args.throughput),
+        "--params",
+        args.params,
     ]
     command += ["--float32"] * args.float32 + ["--stages"] * args.stages
     env = dict(os.environ)
@@ -197,6 +202,9 @@ def main(argv=None):
         "--throughput", type=int, default=0, help="also time sample() of this many rows after fit"
     )
     parser.add_argument("--stages", action="store_true", help="time per stage (cProfile)")
+    parser.add_argument(
+        "--params", default="{}", help="JSON parameters of every dgm sampler (not SMOTENC)"
+    )
     parser.add_argument("--no-smotenc", action="store_true", help="skip the SMOTENC reference")
     parser.add_argument("--csv", default="", help="write the table here")
     parser.add_argument("--plot", default="", help="log-log plot of time and memory")
@@ -210,7 +218,13 @@ def main(argv=None):
 
             torch.set_num_threads(threads)
         record = run_cell(
-            args.cell, int(args.rows), args.float32, args.repeats, args.throughput, args.stages
+            args.cell,
+            int(args.rows),
+            args.float32,
+            args.repeats,
+            args.throughput,
+            args.stages,
+            json.loads(args.params),
         )
         print(json.dumps(record))
         return
