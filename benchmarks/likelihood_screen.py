@@ -71,12 +71,19 @@ class _PosteriorJudge(ClassNeighbors):
 class ARPosteriorFilter(AutoregressiveOverSampler):
     """The autoregressive sampler with the class-posterior filter (screening only).
 
+    One model for all classes (``conditioning="joint"``, the default), so every
+    class's likelihood is at hand; the parameters not in the signature keep the
+    defaults of :class:`~dgm_resample.AutoregressiveOverSampler`.
+
     Parameters
     ----------
     temper : float, default=1.0
         Scale (in (0, 1]) of the log-likelihoods in the posterior.
-    **params
-        Those of :class:`~dgm_resample.AutoregressiveOverSampler`.
+
+    Attributes
+    ----------
+    acceptance_ : dict
+        Share of the drawn rows that met the rule, per generated class (last fit).
     """
 
     _parameter_constraints: dict = {
@@ -108,6 +115,7 @@ class ARPosteriorFilter(AutoregressiveOverSampler):
     def _fit_resample(self, X, y):
         counts = np.unique(y, return_counts=True)[1]
         self.class_log_prior_ = np.log(counts / counts.sum())
+        self.acceptance_ = {}
         return super()._fit_resample(X, y)
 
     def _filter_rows(self, model, label, out, device, generator):
@@ -120,7 +128,6 @@ class ARPosteriorFilter(AutoregressiveOverSampler):
             self.filter_neighbors,
             self.filter_min_share,
         )
-        self.acceptance_ = getattr(self, "acceptance_", {})
         self.acceptance_[label] = n_accepted / n_drawn
         return kept
 
