@@ -12,10 +12,18 @@ is built inside that process and its RSS before the fit is reported too.
     python benchmarks/bench_speed.py --throughput 1000000  # rows/s of sample() after fit
     python benchmarks/bench_speed.py --stages --rows 10000 # time per stage of fit_resample
     python benchmarks/bench_speed.py --samplers DiffusionOverSampler --params '{"max_steps": 500}'
+    python benchmarks/bench_speed.py --floor --threads 1   # matrix-product time of a fit
 
 ``--stages`` breaks ``fit_resample`` into encoding, neighbour index, training,
 generation, neighbour filter, decoding and DataFrame assembly (cProfile,
 cumulative time of the functions that do each).
+
+``--floor`` fits each sampler once more under the torch profiler and reports
+the time its matrix products took (``matmul_s``, the sum of their own CPU
+time) and how many torch operations it ran (``torch_ops``): no implementation
+of the same models, step budget and batch size can fit faster than
+``matmul_s`` on this machine, so ``floor_x_smotenc`` is the best ratio to
+SMOTENC that the defaults allow.
 """
 
 from __future__ import annotations
@@ -93,7 +101,25 @@ def _stage_times(profile):
     return out
 
 
-def run_cell(name, n_rows, float32, repeats, throughput, stages, params=None):
+#: torch operators that do the matrix products of a fit (their own time, no children)
+MATMUL_OPS = frozenset(
+    {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::mv", "aten::addmv"}
+)
+
+
+def _matmul_floor(fit):
+    """Run ``fit()`` under the torch profiler: (seconds in matrix products, torch ops run)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        fit()
+    events = prof.key_averages()
+    matmul_us = sum(e.self_cpu_time_total for e in events if e.key in MATMUL_OPS)
+    n_ops = sum(e.count for e in events if e.key.startswith("aten::"))
+    return matmul_us / 1e6, int(n_ops)
+
+
+def run_cell(name, n_rows, float32, repeats, throughput, stages, params=None, floor=False):
     """Fit one sampler in this process; returns a dict of measurements."""
     X, y = make_table(n_rows=n_rows, float32=float32)
     categorical = [c for c in X.columns if c.startswith("cat")]
@@ -130,6 +156,9 @@ def run_cell(name, n_rows, float32, repeats, throughput, stages, params=None):
         assert len(rows) == throughput
         record["sample_rows_per_s"] = throughput / seconds
     record["peak_rss_mb"] = _peak_rss_mb()
+    if floor and name != "SMOTENC":  # after the peak: the profiler's records take memory
+        again = _sampler(name, categorical, params)
+        record["matmul_s"], record["torch_ops"] = _matmul_floor(lambda: again.fit_resample(X, y))
     return record
 
 
@@ -148,7 +177,7 @@ def _in_fresh_process(args, name, n_rows):
         "--params",
         args.params,
     ]
-    command += ["--float32"] * args.float32 + ["--stages"] * args.stages
+    command += ["--float32"] * args.float32 + ["--stages"] * args.stages + ["--floor"] * args.floor
     env = dict(os.environ)
     if args.threads:
         env.update({k: str(args.threads) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")})
@@ -203,6 +232,9 @@ def main(argv=None):
     )
     parser.add_argument("--stages", action="store_true", help="time per stage (cProfile)")
     parser.add_argument(
+        "--floor", action="store_true", help="matrix-product time of a fit (torch profiler)"
+    )
+    parser.add_argument(
         "--params", default="{}", help="JSON parameters of every dgm sampler (not SMOTENC)"
     )
     parser.add_argument("--no-smotenc", action="store_true", help="skip the SMOTENC reference")
@@ -225,6 +257,7 @@ def main(argv=None):
             args.throughput,
             args.stages,
             json.loads(args.params),
+            args.floor,
         )
         print(json.dumps(record))
         return
@@ -251,6 +284,8 @@ def main(argv=None):
     if "seconds" in table:
         reference = table[table.sampler == "SMOTENC"].set_index("rows")["seconds"]
         table["x_smotenc"] = table["seconds"] / table["rows"].map(reference)
+        if "matmul_s" in table:
+            table["floor_x_smotenc"] = table["matmul_s"] / table["rows"].map(reference)
     columns = [
         c
         for c in [
@@ -258,6 +293,9 @@ def main(argv=None):
             "rows",
             "seconds",
             "x_smotenc",
+            "matmul_s",
+            "floor_x_smotenc",
+            "torch_ops",
             "peak_rss_mb",
             "rss_table_mb",
             "sample_rows_per_s",

@@ -1,0 +1,121 @@
+"""Time of one training step of each sampler's model, eager or compiled.
+
+The model is built and initialized as ``fit_resample`` builds it, on the
+10,000-row table of ``bench_speed.py`` (with its defaults unless ``--params``
+says otherwise), then trained for a few warm-up steps and timed: best of three
+runs of ``--steps`` steps, for every batch size of ``--batch-sizes``. With
+``--compile`` the model's loss goes through ``torch.compile`` first and the
+time of its first step (the compilation) is reported too; the GAN's step does
+not call its loss and stays eager.
+
+    python benchmarks/bench_step.py --threads 1
+    python benchmarks/bench_step.py --samplers VAEOverSampler --batch-sizes 64,256,1024
+    python benchmarks/bench_step.py --samplers VAEOverSampler --compile
+
+A step's time is what the step budget multiplies (``max_steps`` steps per
+fit); ``docs/scaling.md`` reads these numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def _model(name, params, X, y):
+    """The encoded table and the sampler's model as a fit builds them (random_state=0)."""
+    import numpy as np
+    import torch
+
+    import dgm_resample
+    from dgm_resample._encoding import TabularEncoder
+    from dgm_resample._training import make_generator
+
+    sampler = getattr(dgm_resample, name)(random_state=0, **params)
+    encoder = TabularEncoder(categorical_features=sampler.categorical_features, random_state=0)
+    Z = encoder.fit(X).transform(X)
+    codes = torch.as_tensor(np.searchsorted(np.unique(y), y), dtype=torch.long)
+    x = torch.as_tensor(Z)
+    model = sampler._build_model(encoder.spans_, int(codes.max()) + 1)
+    model = model.initialize(make_generator(0, "cpu"))
+    model.initialize_from_data(x, codes)
+    return sampler, model, x, codes
+
+
+def time_steps(name, batch_size, n_steps=30, compile=False, params=None, n_rows=10_000):
+    """Seconds per training step of ``name``'s model (best of three runs), and the compile time."""
+    import torch
+    from bench_speed import make_table
+
+    from dgm_resample._training import BalancedBatches, make_generator
+    from dgm_resample.nn import TabularModel
+
+    X, y = make_table(n_rows=n_rows)
+    sampler, model, x, codes = _model(name, params or {}, X, y)
+    generator = make_generator(1, "cpu")
+    batches = BalancedBatches(codes, batch_size, generator)
+    optimizers = model.configure_optimizers(sampler.learning_rate)
+    # the GAN's own train_step does not call loss(): nothing to compile there
+    compile = compile and type(model).train_step is TabularModel.train_step
+    if compile:
+        model.loss = torch.compile(model.loss)
+    model.train()
+
+    def run(steps):
+        for _ in range(steps):
+            rows = batches()
+            model.train_step(x[rows], codes[rows], optimizers, generator)
+
+    start = time.perf_counter()
+    run(1)
+    first = time.perf_counter() - start
+    run(5)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        run(n_steps)
+        best = min(best, (time.perf_counter() - start) / n_steps)
+    return {
+        "sampler": name,
+        "batch_size": batch_size,
+        "compiled": compile,
+        "step_ms": 1e3 * best,
+        "first_step_s": first,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--samplers", default="", help="comma-separated sampler class names")
+    parser.add_argument("--batch-sizes", default="256", help="comma-separated batch sizes")
+    parser.add_argument("--steps", type=int, default=30, help="steps per timed run")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the loss")
+    parser.add_argument("--params", default="{}", help="JSON parameters of every sampler")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import torch
+    from _common import dgm_samplers, select
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"threads {torch.get_num_threads()}, 10,000-row table of bench_speed.py", flush=True)
+    for name in select(args.samplers, dgm_samplers()):
+        for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
+            record = time_steps(name, batch_size, args.steps, args.compile, json.loads(args.params))
+            print(
+                json.dumps(
+                    {k: round(v, 2) if isinstance(v, float) else v for k, v in record.items()}
+                ),
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
