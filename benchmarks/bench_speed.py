@@ -20,10 +20,10 @@ cumulative time of the functions that do each).
 
 ``--floor`` fits each sampler once more under the torch profiler and reports
 the time its matrix products took (``matmul_s``, the sum of their own CPU
-time) and how many torch operations it ran (``torch_ops``): no implementation
-of the same models, step budget and batch size can fit faster than
-``matmul_s`` on this machine, so ``floor_x_smotenc`` is the best ratio to
-SMOTENC that the defaults allow.
+time) and how many torch operations it ran (``torch_ops``): an implementation
+of the same models, step budget and batch size in which everything but the
+matrix products cost nothing would still take ``matmul_s``, so
+``floor_x_smotenc`` is the best ratio to SMOTENC that the defaults allow.
 """
 
 from __future__ import annotations

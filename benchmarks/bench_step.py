@@ -26,7 +26,7 @@ import time
 
 
 def _model(name, params, X, y):
-    """The encoded table and the sampler's model as a fit builds them (random_state=0)."""
+    """The sampler, its model and the encoded table, built and initialized the way a fit does."""
     import numpy as np
     import torch
 
@@ -46,7 +46,8 @@ def _model(name, params, X, y):
 
 
 def time_steps(name, batch_size, n_steps=30, compile=False, params=None, n_rows=10_000):
-    """Seconds per training step of ``name``'s model (best of three runs), and the compile time."""
+    """Milliseconds per training step of ``name``'s model (best of three runs) and the
+    seconds of its first step (with ``compile``, the compilation)."""
     import torch
     from bench_speed import make_table
 
