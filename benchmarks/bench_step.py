@@ -1,6 +1,6 @@
 """Time of one training step of each sampler's model, eager or compiled.
 
-The model is built and initialized as ``fit_resample`` builds it, on the
+The model is built and initialized by ``fit_resample`` (one step), on the
 10,000-row table of ``bench_speed.py`` (with its defaults unless ``--params``
 says otherwise), then trained for a few warm-up steps and timed: best of three
 runs of ``--steps`` steps, for every batch size of ``--batch-sizes``. With
@@ -26,23 +26,22 @@ import time
 
 
 def _model(name, params, X, y):
-    """The sampler, its model and the encoded table, built and initialized the way a fit does."""
+    """The sampler, its model and the encoded rows with their class indices.
+
+    ``fit_resample`` itself builds and initializes the model (one training
+    step, no new rows), so the step timed is the one a fit runs.
+    """
     import numpy as np
     import torch
 
     import dgm_resample
-    from dgm_resample._encoding import TabularEncoder
-    from dgm_resample._training import make_generator
 
     sampler = getattr(dgm_resample, name)(random_state=0, **params)
-    encoder = TabularEncoder(categorical_features=sampler.categorical_features, random_state=0)
-    Z = encoder.fit(X).transform(X)
-    codes = torch.as_tensor(np.searchsorted(np.unique(y), y), dtype=torch.long)
-    x = torch.as_tensor(Z)
-    model = sampler._build_model(encoder.spans_, int(codes.max()) + 1)
-    model = model.initialize(make_generator(0, "cpu"))
-    model.initialize_from_data(x, codes)
-    return sampler, model, x, codes
+    own_counts = dict(zip(*np.unique(y, return_counts=True)))
+    sampler.set_params(max_steps=1, sampling_strategy=own_counts).fit_resample(X, y)
+    x = torch.as_tensor(sampler.encoder_.transform(X))
+    codes = torch.as_tensor(np.searchsorted(sampler.classes_, y), dtype=torch.long)
+    return sampler, sampler.models_[sampler.classes_[0]], x, codes
 
 
 def time_steps(name, batch_size, n_steps=30, compile=False, params=None, n_rows=10_000):
@@ -107,9 +106,10 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"threads {torch.get_num_threads()}, 10,000-row table of bench_speed.py", flush=True)
+    params = json.loads(args.params)
     for name in select(args.samplers, dgm_samplers()):
         for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
-            record = time_steps(name, batch_size, args.steps, args.compile, json.loads(args.params))
+            record = time_steps(name, batch_size, args.steps, args.compile, params)
             print(
                 json.dumps(
                     {k: round(v, 2) if isinstance(v, float) else v for k, v in record.items()}
