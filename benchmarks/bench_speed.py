@@ -13,10 +13,16 @@ is built inside that process and its RSS before the fit is reported too.
     python benchmarks/bench_speed.py --stages --rows 10000 # time per stage of fit_resample
     python benchmarks/bench_speed.py --samplers DiffusionOverSampler --params '{"max_steps": 500}'
     python benchmarks/bench_speed.py --floor --threads 1   # matrix-product time of a fit
+    python benchmarks/bench_speed.py --busy 1              # one core kept busy meanwhile
 
 ``--stages`` breaks ``fit_resample`` into encoding, neighbour index, training,
 generation, neighbour filter, decoding and DataFrame assembly (cProfile,
 cumulative time of the functions that do each).
+
+``--busy N`` starts N processes that each keep one core busy (a pure Python
+loop, as a second cross-validation worker, a notebook or a browser would) for
+the whole run, so that the times are those of a loaded machine; run the same
+command without it for the quiet times.
 
 ``--floor`` fits each sampler once more under the torch profiler and reports
 the time its matrix products took (``matmul_s``, the sum of their own CPU
@@ -189,6 +195,29 @@ def _in_fresh_process(args, name, n_rows):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+#: a process that keeps one core busy until it is killed
+_SPIN = "while True:\n    pass"
+
+
+class busy_cores:
+    """Keep ``n`` cores busy (one spinning Python process each) inside the block."""
+
+    def __init__(self, n):
+        self.n, self.processes = n, []
+
+    def __enter__(self):
+        self.processes = [subprocess.Popen([sys.executable, "-c", _SPIN]) for _ in range(self.n)]
+        if self.n:
+            time.sleep(1.0)  # let them reach their loop
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.kill()
+        for process in self.processes:
+            process.wait()
+
+
 def _plot(table, path):
     import matplotlib
 
@@ -237,6 +266,9 @@ def main(argv=None):
     parser.add_argument(
         "--params", default="{}", help="JSON parameters of every dgm sampler (not SMOTENC)"
     )
+    parser.add_argument(
+        "--busy", type=int, default=0, help="keep this many cores busy while timing"
+    )
     parser.add_argument("--no-smotenc", action="store_true", help="skip the SMOTENC reference")
     parser.add_argument("--csv", default="", help="write the table here")
     parser.add_argument("--plot", default="", help="log-log plot of time and memory")
@@ -270,16 +302,18 @@ def main(argv=None):
     print(
         f"tables: {sizes} rows x 20 (5 categorical), minority 5%, "
         f"{'float32' if args.float32 else 'float64'} numbers; threads "
-        f"{args.threads or 'default'}, cpus {os.cpu_count()}; one fresh process per cell",
+        f"{args.threads or 'default'}, cpus {os.cpu_count()}, busy cores {args.busy}; "
+        "one fresh process per cell",
         flush=True,
     )
     records = []
-    for n_rows in sizes:
-        for name in names:
-            record = _in_fresh_process(args, name, n_rows)
-            records.append(record)
-            shown = {k: v for k, v in record.items() if k != "stages"}
-            print(json.dumps(shown), flush=True)
+    with busy_cores(args.busy):
+        for n_rows in sizes:
+            for name in names:
+                record = _in_fresh_process(args, name, n_rows)
+                records.append(record)
+                shown = {k: v for k, v in record.items() if k != "stages"}
+                print(json.dumps(shown), flush=True)
     table = pd.DataFrame(records)
     if "seconds" in table:
         reference = table[table.sampler == "SMOTENC"].set_index("rows")["seconds"]

@@ -8,9 +8,16 @@ runs of ``--steps`` steps, for every batch size of ``--batch-sizes``. With
 time of its first step (the compilation) is reported too; the GAN's step does
 not call its loss and stays eager.
 
+Every record also gives ``aten_calls``: the torch operators one step runs
+(forward, backward, gradient clipping and the optimizer; every ``aten::`` call
+the torch profiler records, nested ones included), counted over ``--steps``
+steps after the timing. Outside the matrix products a step's time is mostly
+the dispatch of these calls (``docs/scaling.md``).
+
     python benchmarks/bench_step.py --threads 1
     python benchmarks/bench_step.py --samplers VAEOverSampler --batch-sizes 64,256,1024
     python benchmarks/bench_step.py --samplers VAEOverSampler --compile
+    python benchmarks/bench_step.py --threads 1 --top 15   # the most frequent calls too
 
 A step's time is what the step budget multiplies (``max_steps`` steps per
 fit); ``docs/scaling.md`` reads these numbers.
@@ -44,9 +51,26 @@ def _model(name, params, X, y):
     return sampler, sampler.models_[sampler.classes_[0]], x, codes
 
 
-def time_steps(name, batch_size, n_steps=30, compile=False, params=None, n_rows=10_000):
-    """Milliseconds per training step of ``name``'s model (best of three runs) and the
-    seconds of its first step (with ``compile``, the compilation)."""
+def count_calls(run, n_steps):
+    """``aten::`` calls per step of ``run(n_steps)`` and a Counter of them by name."""
+    from collections import Counter
+
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        run(n_steps)
+    counts = Counter(
+        {e.key: e.count for e in prof.key_averages() if e.key.startswith("aten::")}
+    )
+    return sum(counts.values()) / n_steps, counts
+
+
+def time_steps(
+    name, batch_size, n_steps=30, compile=False, params=None, n_rows=10_000, top=0
+):
+    """Milliseconds per training step of ``name``'s model (best of three runs), the
+    seconds of its first step (with ``compile``, the compilation) and the aten calls
+    per step (with ``top``, the ``top`` most frequent of them too)."""
     import torch
     from bench_speed import make_table
 
@@ -78,13 +102,18 @@ def time_steps(name, batch_size, n_steps=30, compile=False, params=None, n_rows=
         start = time.perf_counter()
         run(n_steps)
         best = min(best, (time.perf_counter() - start) / n_steps)
-    return {
+    calls, counts = count_calls(run, n_steps)
+    record = {
         "sampler": name,
         "batch_size": batch_size,
         "compiled": compile,
         "step_ms": 1e3 * best,
         "first_step_s": first,
+        "aten_calls": calls,
     }
+    if top:
+        record["top_calls"] = {k: round(v / n_steps, 1) for k, v in counts.most_common(top)}
+    return record
 
 
 def main(argv=None):
@@ -97,6 +126,9 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the loss")
     parser.add_argument("--params", default="{}", help="JSON parameters of every sampler")
+    parser.add_argument(
+        "--top", type=int, default=0, help="also list the N most frequent aten calls per step"
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -109,7 +141,9 @@ def main(argv=None):
     params = json.loads(args.params)
     for name in select(args.samplers, dgm_samplers()):
         for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
-            record = time_steps(name, batch_size, args.steps, args.compile, params)
+            record = time_steps(
+                name, batch_size, args.steps, args.compile, params, top=args.top
+            )
             print(
                 json.dumps(
                     {k: round(v, 2) if isinstance(v, float) else v for k, v in record.items()}
