@@ -59,15 +59,11 @@ def count_calls(run, n_steps):
 
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         run(n_steps)
-    counts = Counter(
-        {e.key: e.count for e in prof.key_averages() if e.key.startswith("aten::")}
-    )
+    counts = Counter({e.key: e.count for e in prof.key_averages() if e.key.startswith("aten::")})
     return sum(counts.values()) / n_steps, counts
 
 
-def time_steps(
-    name, batch_size, n_steps=30, compile=False, params=None, n_rows=10_000, top=0
-):
+def time_steps(name, batch_size, n_steps=30, compile=False, params=None, n_rows=10_000, top=0):
     """Milliseconds per training step of ``name``'s model (best of three runs), the
     seconds of its first step (with ``compile``, the compilation) and the aten calls
     per step (with ``top``, the ``top`` most frequent of them too)."""
@@ -141,9 +137,7 @@ def main(argv=None):
     params = json.loads(args.params)
     for name in select(args.samplers, dgm_samplers()):
         for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
-            record = time_steps(
-                name, batch_size, args.steps, args.compile, params, top=args.top
-            )
+            record = time_steps(name, batch_size, args.steps, args.compile, params, top=args.top)
             print(
                 json.dumps(
                     {k: round(v, 2) if isinstance(v, float) else v for k, v in record.items()}
