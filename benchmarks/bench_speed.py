@@ -8,7 +8,7 @@ is built inside that process and its RSS before the fit is reported too.
     python benchmarks/bench_speed.py                       # 10,000 rows, every sampler
     python benchmarks/bench_speed.py --rows 10000,100000,1000000 --float32 \\
         --plot scaling.png --csv scaling.csv
-    python benchmarks/bench_speed.py --threads 1           # one torch / BLAS thread
+    python benchmarks/bench_speed.py --threads 2           # two torch / BLAS threads
     python benchmarks/bench_speed.py --throughput 1000000  # rows/s of sample() after fit
     python benchmarks/bench_speed.py --stages --rows 10000 # time per stage of fit_resample
     python benchmarks/bench_speed.py --samplers DiffusionOverSampler --params '{"max_steps": 500}'
@@ -78,7 +78,11 @@ def _sampler(name, categorical, params=None):
     import dgm_resample
 
     device = os.environ.get("BENCH_DEVICE", "cpu")
-    return getattr(dgm_resample, name)(random_state=0, device=device, **(params or {}))
+    params = dict(params or {})
+    threads = int(os.environ.get("BENCH_TORCH_THREADS", "0"))
+    if threads:  # --threads N sets the samplers' n_threads too (--params may override it)
+        params = {"n_threads": threads, **params}
+    return getattr(dgm_resample, name)(random_state=0, device=device, **params)
 
 
 #: functions whose cumulative time makes up each stage of ``fit_resample``
@@ -254,7 +258,12 @@ def main(argv=None):
     parser.add_argument("--samplers", default="", help="comma-separated sampler class names")
     parser.add_argument("--rows", default="10000", help="comma-separated table sizes")
     parser.add_argument("--repeats", type=int, default=1, help="best of this many fits")
-    parser.add_argument("--threads", type=int, default=0, help="torch / BLAS threads (0: default)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch / BLAS threads, and the samplers' n_threads (0: their defaults)",
+    )
     parser.add_argument("--float32", action="store_true", help="float32 numeric columns")
     parser.add_argument(
         "--throughput", type=int, default=0, help="also time sample() of this many rows after fit"

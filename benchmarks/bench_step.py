@@ -70,7 +70,7 @@ def time_steps(name, batch_size, n_steps=30, compile=False, params=None, n_rows=
     import torch
     from bench_speed import make_table
 
-    from dgm_resample._training import BalancedBatches, make_generator
+    from dgm_resample._training import BalancedBatches, make_generator, run_epoch
     from dgm_resample.nn import TabularModel
 
     X, y = make_table(n_rows=n_rows)
@@ -84,10 +84,8 @@ def time_steps(name, batch_size, n_steps=30, compile=False, params=None, n_rows=
         model.loss = torch.compile(model.loss)
     model.train()
 
-    def run(steps):
-        for _ in range(steps):
-            rows = batches()
-            model.train_step(x[rows], codes[rows], optimizers, generator)
+    def run(steps):  # as a fit runs them: batches drawn in groups, one loss read at the end
+        run_epoch(model, x, codes, batches, optimizers, steps, generator)
 
     start = time.perf_counter()
     run(1)

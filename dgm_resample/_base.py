@@ -25,6 +25,7 @@ from ._constraints import Integer
 from ._encoding import TabularEncoder
 from ._filter import ClassNeighbors
 from ._training import (
+    Progress,
     TrainConfig,
     fit_loop,
     make_generator,
@@ -85,7 +86,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         "patience": [Integer(1), None],
         "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
         "n_threads": [Integer(1), None],
-        "verbose": ["verbose"],
+        "verbose": ["verbose", StrOptions({"auto"})],
         "filter_neighbors": [Integer(1), None],
         "filter_min_share": [Interval(numbers.Real, 0, 1, closed="right")],
     }
@@ -177,7 +178,7 @@ class BaseDGMOverSampler(BaseOverSampler):
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             patience=self.patience,
-            verbose=bool(self.verbose),
+            verbose=self._progress_verbose(),
             description=description,
         )
 
@@ -267,6 +268,10 @@ class BaseDGMOverSampler(BaseOverSampler):
             model.cpu()
         return out
 
+    def _progress_verbose(self):
+        """``verbose`` as :class:`~dgm_resample._training.Progress` reads it."""
+        return self.verbose if self.verbose == "auto" else bool(self.verbose)
+
     def _sampling_settings(self):
         """Keyword arguments of the model's ``sample`` from the sampling parameters."""
         return {key: getattr(self, param) for param, key in self._sampling_parameters.items()}
@@ -279,7 +284,15 @@ class BaseDGMOverSampler(BaseOverSampler):
         """
         if n > GENERATION_CHUNK:
             sizes = [GENERATION_CHUNK] * (n // GENERATION_CHUNK) + [n % GENERATION_CHUNK]
-            parts = [self._draw_finite(model, label, k, device, generator) for k in sizes if k]
+            description = f"{type(self).__name__}: class {_label(label)}"
+            progress = Progress(n, description, self._progress_verbose(), unit="row")
+            parts = []
+            try:
+                for k in filter(None, sizes):
+                    parts.append(self._draw_finite(model, label, k, device, generator))
+                    progress.update(k)
+            finally:
+                progress.close()
             return np.concatenate(parts)
         settings = self._sampling_settings()
         out = model.sample(n, self._condition(label, n, device), generator, **settings)

@@ -27,15 +27,15 @@ class TrainConfig:
     """Settings of one training run (taken from the sampler's parameters).
 
     ``patience`` epochs without improvement of the validation score stop the
-    run (``None``: never); ``verbose`` shows a progress bar labelled
-    ``description``.
+    run (``None``: never); ``verbose`` (true, false or ``"auto"``, see
+    :class:`Progress`) shows a progress bar labelled ``description``.
     """
 
     max_steps: int
     batch_size: int
     learning_rate: float
     patience: int | None
-    verbose: bool
+    verbose: bool | str
     description: str
 
 
@@ -61,6 +61,47 @@ def torch_threads(n_threads):
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+#: with ``verbose="auto"``, work projected to take longer than this many seconds
+#: shows a progress bar (from the moment the projection says so)
+AUTO_PROGRESS_SECONDS = 10.0
+
+
+class Progress:
+    """A progress bar over ``total`` units of work, shown according to ``verbose``.
+
+    ``verbose`` true (or a positive integer): shown from the start; false or 0:
+    never; ``"auto"``: shown once the work done so far projects a total time
+    above :data:`AUTO_PROGRESS_SECONDS` (elapsed time times total over done),
+    so that short fits stay silent and long ones say what they are doing.
+    """
+
+    def __init__(self, total, description, verbose, unit="step"):
+        self.total, self.description, self.unit = total, description, unit
+        self.auto = isinstance(verbose, str) and verbose == "auto"
+        self.done, self.start, self.bar = 0, time.perf_counter(), None
+        if not self.auto and verbose:
+            self._open()
+
+    def _open(self):
+        self.bar = tqdm(total=self.total, initial=self.done, desc=self.description, unit=self.unit)
+
+    def update(self, n, losses=None):
+        """Record ``n`` more units of work done (and show ``losses``, a dict, on the bar)."""
+        self.done += n
+        if self.bar is None and self.auto and 0 < self.done < self.total:
+            elapsed = time.perf_counter() - self.start
+            if elapsed * self.total / self.done > AUTO_PROGRESS_SECONDS:
+                self._open()
+        elif self.bar is not None:
+            self.bar.update(n)
+        if self.bar is not None and losses:
+            self.bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()})
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def make_generator(seed, device):
@@ -93,36 +134,42 @@ class BalancedBatches:
 
     Rows are drawn with replacement: pick a class uniformly, then a row of that
     class uniformly, so the smallest class is seen as often as the largest.
+    Calling it with ``n_batches`` draws that many batches at once (a few
+    operations for all of them instead of a few per batch).
     """
 
     def __init__(self, cond, batch_size, generator):
         self.batch_size, self.generator = batch_size, generator
         order = torch.argsort(cond, stable=True)
         labels, counts = torch.unique_consecutive(cond[order], return_counts=True)
-        self.order, self.counts = order, counts
+        self.order = order
         self.offsets = torch.cumsum(counts, 0) - counts
+        self.counts = counts.to(torch.get_default_dtype())
+        self.last = counts - 1
         self.n_groups = len(labels)
 
-    def __call__(self):
+    def __call__(self, n_batches=None):
+        """Row indices of one batch ``(batch_size,)``, or of ``n_batches`` of them."""
         device = self.order.device
-        group = torch.randint(
-            self.n_groups, (self.batch_size,), generator=self.generator, device=device
-        )
-        u = torch.rand(self.batch_size, generator=self.generator, device=device)
-        position = self.offsets[group] + (u * self.counts[group]).long().clamp_max(
-            self.counts[group] - 1
-        )
-        return self.order[position]
+        shape = (self.batch_size,) if n_batches is None else (n_batches, self.batch_size)
+        group = torch.randint(self.n_groups, shape, generator=self.generator, device=device)
+        u = torch.rand(shape, generator=self.generator, device=device)
+        within = torch.minimum((u * self.counts[group]).long(), self.last[group])
+        return self.order[self.offsets[group] + within]
+
+
+#: minibatches drawn at once by :func:`run_epoch` (bounds the memory of the draws)
+BATCHES_PER_DRAW = 32
 
 
 def run_epoch(model, x, cond, batches, optimizers, n_steps, generator):
     """Run ``n_steps`` updates and return the mean training loss."""
     model.train()
-    total = torch.zeros((), device=x.device)
-    for _ in range(n_steps):
-        rows = batches()
-        total = total + model.train_step(x[rows], cond[rows], optimizers, generator)
-    return float(total) / n_steps
+    losses = []
+    for start in range(0, n_steps, BATCHES_PER_DRAW):
+        for rows in batches(min(BATCHES_PER_DRAW, n_steps - start)):
+            losses.append(model.train_step(x[rows], cond[rows], optimizers, generator))
+    return float(torch.stack(losses).sum()) / n_steps
 
 
 def evaluate(model, x, cond, seed):
@@ -172,44 +219,56 @@ def fit_loop(model, x, cond, x_valid, cond_valid, config, generator, valid_seed)
     """
     batches = BalancedBatches(cond, config.batch_size, generator)
     optimizers = model.configure_optimizers(config.learning_rate)
+    try:
+        history = _train(
+            model, x, cond, x_valid, cond_valid, config, generator, valid_seed, batches, optimizers
+        )
+    finally:
+        for optimizer in optimizers:
+            optimizer.release()
+    model.eval()
+    return history
+
+
+def _train(model, x, cond, x_valid, cond_valid, config, generator, valid_seed, batches, optimizers):
+    """The epochs of :func:`fit_loop`; leaves the best validated weights in ``model``."""
     steps_per_epoch = epoch_length(len(x), config)
     n_epochs = math.ceil(config.max_steps / steps_per_epoch)
     use_valid = x_valid is not None and len(x_valid) > 0
     best_score, best_state, bad_epochs, step = math.inf, None, 0, 0
     history, start = [], time.perf_counter()
-    bar = tqdm(total=config.max_steps, desc=config.description, disable=not config.verbose)
-    for epoch in range(n_epochs):
-        n_steps = min(steps_per_epoch, config.max_steps - step)
-        train_loss = run_epoch(model, x, cond, batches, optimizers, n_steps, generator)
-        step += n_steps
-        record = {"epoch": epoch, "step": step, "train_loss": train_loss}
-        if not math.isfinite(train_loss):
-            bar.close()
-            if best_state is None:
-                raise FloatingPointError(
-                    f"Training diverged (non-finite loss at step {step}); try a smaller "
-                    "learning_rate."
-                )
-            break
-        if use_valid:
-            record["valid_loss"] = evaluate(model, x_valid, cond_valid, valid_seed)
-        record["time"] = time.perf_counter() - start
-        history.append(record)
-        bar.update(n_steps)
-        bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if k.endswith("loss")})
-        if not use_valid:
-            continue
-        score = record["valid_loss"]
-        threshold = best_score - 1e-4 * abs(best_score) if best_state is not None else math.inf
-        if math.isfinite(score) and score < threshold:
-            best_score, bad_epochs = score, 0
-            best_state = copy.deepcopy(model.state_dict())
-        else:
-            bad_epochs += 1
-            if config.patience is not None and bad_epochs >= config.patience:
+    progress = Progress(config.max_steps, config.description, config.verbose, unit="step")
+    try:
+        for epoch in range(n_epochs):
+            n_steps = min(steps_per_epoch, config.max_steps - step)
+            train_loss = run_epoch(model, x, cond, batches, optimizers, n_steps, generator)
+            step += n_steps
+            record = {"epoch": epoch, "step": step, "train_loss": train_loss}
+            if not math.isfinite(train_loss):
+                if best_state is None:
+                    raise FloatingPointError(
+                        f"Training diverged (non-finite loss at step {step}); try a smaller "
+                        "learning_rate."
+                    )
                 break
-    bar.close()
+            if use_valid:
+                record["valid_loss"] = evaluate(model, x_valid, cond_valid, valid_seed)
+            record["time"] = time.perf_counter() - start
+            history.append(record)
+            progress.update(n_steps, {k: v for k, v in record.items() if k.endswith("loss")})
+            if not use_valid:
+                continue
+            score = record["valid_loss"]
+            threshold = best_score - 1e-4 * abs(best_score) if best_state is not None else math.inf
+            if math.isfinite(score) and score < threshold:
+                best_score, bad_epochs = score, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                bad_epochs += 1
+                if config.patience is not None and bad_epochs >= config.patience:
+                    break
+    finally:
+        progress.close()
     if best_state is not None:
         model.load_state_dict(best_state)
-    model.eval()
     return history

@@ -258,8 +258,9 @@ def test_span_layout_take_and_put_match_indexing(by_width):
         start += width
     layout = SpanLayout(spans, numeric_size=2, categorical_size=lambda w: w, by_width=by_width)
     values = torch.randn(4, max(layout.n_encoded, layout.n_out), requires_grad=True)
-    names = [name for name, _ in layout.named_buffers()]  # every buffer is an index
+    names = layout.index_names()
     assert {"numeric_idx", "binary_idx", "cat_idx_3", "numeric_out", "cat_out_3"} <= set(names)
+    assert "categorical_columns" in names
     for name in names:
         index = getattr(layout, name)
         taken = layout.take(values, name)
@@ -281,3 +282,55 @@ def test_span_layout_take_and_put_match_indexing(by_width):
         expected[:, index] = new
         layout.put(target, name, new)
         assert torch.equal(target, expected), name
+
+
+@pytest.mark.parametrize("by_width", [False, True])
+def test_blocks_number_the_categorical_spans(by_width):
+    """Block buffers and the one-pass block softmax agree with a loop over the blocks."""
+    from dgm_resample._encoding import Span
+    from dgm_resample.nn.layers import (
+        SpanLayout,
+        block_log_softmax,
+        block_sum,
+        sample_blocks,
+    )
+
+    kinds = [("numeric", 1), ("categorical", 3), ("binary", 1), ("categorical", 2)]
+    kinds += [("numeric", 1), ("categorical", 3)]
+    spans, start = [], 0
+    for kind, width in kinds:
+        spans.append(Span(start, width, kind))
+        start += width
+    layout = SpanLayout(spans, numeric_size=2, categorical_size=lambda w: w, by_width=by_width)
+    order = [3, 1, 5] if by_width else [1, 3, 5]  # grouped by width: the width-2 block first
+    assert layout.n_blocks == 3
+    assert layout.categorical_columns.tolist() == [
+        c for i in order for c in range(spans[i].start, spans[i].stop)
+    ]
+    for block, i in enumerate(order):
+        columns = slice(spans[i].start, spans[i].stop)
+        assert (layout.block_of_column[columns] == block).all()
+    others = [j for j in range(layout.n_encoded) if layout.categorical_mask[j] == 0]
+    assert (layout.block_of_column[others] == 3).all()
+    assert others == [0, 4, 7]
+
+    generator = torch.Generator().manual_seed(0)
+    logits = (5 * torch.randn(6, layout.n_encoded, generator=generator)).requires_grad_(True)
+    shifted, log_sums = block_log_softmax(logits, layout.block_of_column, layout.n_blocks)
+    for block, i in enumerate(order):
+        columns = slice(spans[i].start, spans[i].stop)
+        expected = torch.log_softmax(logits[:, columns], dim=-1)
+        assert torch.allclose(shifted[:, columns] - log_sums[:, [block]], expected, atol=1e-5)
+    log_sums.sum().backward()
+    assert logits.grad[:, others].abs().max() == 0 and logits.grad.abs().sum() > 0
+    sums = block_sum(logits.detach(), layout.block_of_column, layout.n_blocks)
+    for block, i in enumerate(order):
+        assert torch.allclose(sums[:, block], logits[:, spans[i].start : spans[i].stop].sum(-1))
+    # one draw per block and none elsewhere; frequencies follow the softmax
+    fixed = torch.zeros(20_000, layout.n_encoded)
+    fixed[:, 1:4] = torch.tensor([0.0, 1.0, 2.0])
+    draws = sample_blocks(fixed, layout.block_of_column, layout.n_blocks, generator)
+    assert (block_sum(draws, layout.block_of_column, layout.n_blocks) == 1).all()
+    assert draws[:, others].abs().max() == 0
+    share = draws[:, 1:4].mean(0)
+    assert torch.allclose(share, torch.softmax(torch.tensor([0.0, 1.0, 2.0]), 0), atol=0.02)

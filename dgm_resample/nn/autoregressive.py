@@ -14,10 +14,17 @@ import math
 import torch
 from torch import nn, special
 from torch.nn import functional as F
-from zuko.nn import MaskedLinear
 
 from .base import TabularModel
-from .layers import LOG_2PI, SpanLayout, sample_bernoulli, sample_index, sample_one_hot
+from .layers import (
+    LOG_2PI,
+    MaskedLinear,
+    SpanLayout,
+    block_log_softmax,
+    sample_bernoulli,
+    sample_index,
+    sample_one_hot,
+)
 
 _KIND_RANK = {"binary": 0, "categorical": 1, "numeric": 2}
 _U_EPS = 1e-7  # the quantile encoding's own bound: norm.ppf(1e-7) = -5.2
@@ -31,13 +38,6 @@ def span_order(spans):
     (a binary span). Ties keep the encoder's order.
     """
     return sorted(range(len(spans)), key=lambda i: (_KIND_RANK[spans[i].kind], i))
-
-
-def _masked_linear(adjacency):
-    """``zuko.nn.MaskedLinear`` whose fixed mask (derived from the spans) is not saved."""
-    layer = MaskedLinear(adjacency)
-    layer.register_buffer("mask", layer.mask, persistent=False)
-    return layer
 
 
 def _unit_degrees(width, n_spans):
@@ -211,13 +211,13 @@ class AutoregressiveModel(TabularModel):
         for h in self.hidden_dims:
             deg = _unit_degrees(h, n_spans)
             mask = (deg[:, None] >= prev_deg[None, :]) & (prev_deg[None, :] > 0)
-            layers.append(_masked_linear(mask))
+            layers.append(MaskedLinear(mask))
             embeddings.append(nn.Embedding(n_classes, h))
             prev_deg = deg
         self.hidden = nn.ModuleList(layers)
         self.hidden_labels = nn.ModuleList(embeddings)
-        self.output = _masked_linear(out_deg[:, None] > prev_deg[None, :])
-        self.skip = _masked_linear(out_deg[:, None] > in_degree[None, :])
+        self.output = MaskedLinear(out_deg[:, None] > prev_deg[None, :])
+        self.skip = MaskedLinear(out_deg[:, None] > in_degree[None, :])
         self.output_label = nn.Embedding(n_classes, self.n_out)
         self.activation = nn.SiLU()
 
@@ -347,9 +347,14 @@ class AutoregressiveModel(TabularModel):
             total = total - F.binary_cross_entropy_with_logits(
                 layout.take(out, "binary_out"), layout.take(x, "binary_idx"), reduction="none"
             ).sum(-1)
-        for _, columns, outputs in layout.categorical_names():
-            log_p = F.log_softmax(layout.take(out, outputs), dim=-1)
-            total = total + (log_p * layout.take(x, columns)).sum(dim=(-1, -2))
+        if layout.n_blocks:
+            # the categorical outputs come last, one per level, block after block
+            logits = out[:, self.n_out - layout.categorical_blocks.numel() :]
+            shifted, log_sums = block_log_softmax(
+                logits, layout.categorical_blocks, layout.n_blocks
+            )
+            observed = (shifted * layout.take(x, "categorical_columns")).sum(-1)
+            total = total + observed - log_sums.sum(-1)
         return total
 
     def loss(self, x, cond, generator=None):

@@ -40,7 +40,8 @@ import math
 import torch
 from torch import nn
 
-from .layers import WeightAverage
+from .layers import MaskedLinear, WeightAverage
+from .optim import FlatAdam
 
 
 class TabularModel(nn.Module):
@@ -57,7 +58,8 @@ class TabularModel(nn.Module):
         """Draw every initial weight from ``generator`` (CPU), never from global state.
 
         Linear layers (and subclasses) get PyTorch's default uniform
-        initialization, embeddings a standard normal; layer norms are reset and
+        initialization (masked layers zero outside their mask), embeddings a
+        standard normal; layer norms are reset and
         weight averages restart from their module. Families with other randomly
         initialized parameters extend this.
         """
@@ -67,6 +69,8 @@ class TabularModel(nn.Module):
                 module.weight.uniform_(-bound, bound, generator=generator)
                 if module.bias is not None:
                     module.bias.uniform_(-bound, bound, generator=generator)
+                if isinstance(module, MaskedLinear):
+                    module.weight.mul_(module.mask)
             elif isinstance(module, nn.Embedding):
                 module.weight.normal_(generator=generator)
             elif isinstance(module, nn.LayerNorm):
@@ -86,18 +90,26 @@ class TabularModel(nn.Module):
         """
         return self
 
+    def gradient_masks(self):
+        """``{weight: mask}`` of the masked layers, for the optimizer.
+
+        A :class:`~dgm_resample.nn.layers.MaskedLinear` keeps its weights zero
+        outside its mask only if their gradients are masked too.
+        """
+        return {m.weight: m.mask for m in self.modules() if isinstance(m, MaskedLinear)}
+
     def configure_optimizers(self, learning_rate):
-        """Optimizers used by :meth:`train_step`."""
-        return [adam(self.parameters(), learning_rate)]
+        """Optimizers used by :meth:`train_step` (:class:`~dgm_resample.nn.optim.FlatAdam`)."""
+        return [FlatAdam(self.parameters(), learning_rate, grad_masks=self.gradient_masks())]
 
     def train_step(self, x, cond, optimizers, generator):
         """One optimizer update on a minibatch; returns the detached loss."""
         (optimizer,) = optimizers
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         loss = self.loss(x, cond, generator=generator)
         loss.backward()
         if self.clip_grad_norm is not None:
-            nn.utils.clip_grad_norm_(self.parameters(), self.clip_grad_norm)
+            optimizer.clip_grad_norm_(self.clip_grad_norm)
         optimizer.step()
         return loss.detach()
 
@@ -105,16 +117,3 @@ class TabularModel(nn.Module):
     def validation_loss(self, x, cond, generator):
         """Held-out score used for early stopping; lower is better."""
         return self.loss(x, cond, generator=generator)
-
-
-def adam(params, learning_rate, **options):
-    """``torch.optim.Adam``, fused where this torch build supports it.
-
-    The fused update does the work of a step in one kernel instead of several
-    per tensor; the models have many small tensors, so on a CPU it saves a good
-    part of each step.
-    """
-    try:
-        return torch.optim.Adam(params, lr=learning_rate, fused=True, **options)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=learning_rate, **options)

@@ -18,8 +18,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .base import TabularModel, adam
-from .layers import MLP, SpanLayout, WeightAverage, sample_bernoulli, sample_one_hot
+from .base import TabularModel
+from .layers import (
+    MLP,
+    SpanLayout,
+    WeightAverage,
+    block_log_softmax,
+    sample_bernoulli,
+    sample_one_hot,
+)
+from .optim import FlatAdam
 
 #: numeric predictions of x0 are clipped to this range (normalized space)
 X0_CLIP = 6.0
@@ -123,6 +131,11 @@ class TabularDiffusion(TabularModel):
         self.n_vars = n_vars = layout.n_out
         self.register_buffer("discrete_cols", torch.cat(cols).long(), persistent=False)
         self.register_buffer("col_var", torch.cat(col_var).long(), persistent=False)
+        # the variable of every encoded column; numeric columns read an extra
+        # variable, n_vars, that is never masked
+        var_of_column = torch.full((layout.n_encoded,), n_vars, dtype=torch.long)
+        var_of_column[self.discrete_cols] = self.col_var
+        self.register_buffer("var_of_column", var_of_column, persistent=False)
         self.register_buffer("alpha_bar", cosine_alpha_bar(self.n_timesteps), persistent=False)
         width = layout.n_encoded
         self.denoiser = Denoiser(width + n_vars, width, n_classes, tuple(hidden_dims))
@@ -130,7 +143,7 @@ class TabularDiffusion(TabularModel):
 
     # ------------------------------------------------------------ weights
     def configure_optimizers(self, learning_rate):
-        return [adam(self.denoiser.parameters(), learning_rate)]
+        return [FlatAdam(self.denoiser.parameters(), learning_rate)]
 
     def train_step(self, x, cond, optimizers, generator):
         """The default update, then the weight average follows the denoiser."""
@@ -143,21 +156,24 @@ class TabularDiffusion(TabularModel):
         return torch.cat([x_t, masked.to(x_t.dtype)], dim=-1)
 
     def _noise(self, x, t, generator):
-        """``(network input, numeric noise, mask)`` of ``x`` at integer steps ``t``."""
+        """``(network input, noise, mask, masked columns)`` of ``x`` at integer steps ``t``.
+
+        ``noise`` is drawn for every encoded column (the numeric ones use it),
+        ``mask`` ``(batch, n_vars)`` says which discrete variables are masked and
+        ``masked columns`` ``(batch, n_encoded)`` is 1 on their columns.
+        """
         layout, n = self.layout, x.shape[0]
-        ab = self.alpha_bar[t]
-        x_t = x.clone()
-        eps = None
-        if layout.n_numeric:
-            idx = layout.numeric_idx
-            eps = torch.randn((n, idx.numel()), generator=generator, device=x.device)
-            x_t[:, idx] = ab.sqrt()[:, None] * x[:, idx] + (1 - ab).sqrt()[:, None] * eps
+        ab = self.alpha_bar[t][:, None]
+        eps = torch.randn(x.shape, generator=generator, device=x.device)
         u = torch.rand((n, self.n_vars), generator=generator, device=x.device)
-        masked = u >= ab[:, None]
-        if self.n_vars:
-            keep = (~masked).to(x.dtype)[:, self.col_var]
-            x_t[:, self.discrete_cols] = x[:, self.discrete_cols] * keep
-        return self._network_input(x_t, masked), eps, masked
+        masked = u >= ab
+        # a masked discrete variable reads 0 (its mask bit says so); numeric
+        # columns follow the Gaussian diffusion
+        dropped = F.pad(masked, (0, 1)).to(x.dtype).index_select(1, self.var_of_column)
+        noisy = torch.where(
+            layout.numeric_mask, ab.sqrt() * x + (1 - ab).sqrt() * eps, x * (1 - dropped)
+        )
+        return self._network_input(noisy, masked), eps, masked, dropped
 
     def _loss(self, net, x, cond, generator, label_dropout):
         layout, n = self.layout, x.shape[0]
@@ -165,22 +181,27 @@ class TabularDiffusion(TabularModel):
         if label_dropout > 0:
             drop = torch.rand(n, generator=generator, device=x.device) < label_dropout
             cond = torch.where(drop, torch.full_like(cond, self.n_classes), cond)
-        inputs, eps, masked = self._noise(x, t, generator)
+        inputs, eps, masked, dropped = self._noise(x, t, generator)
         out = net(inputs, t.to(x.dtype) / self.n_timesteps, cond)
-        total = x.new_zeros(n)
+        terms = []
         if layout.n_numeric:
-            total = total + (layout.take(out, "numeric_idx") - eps).pow(2).sum(-1)
-        discrete = x.new_zeros(n)
-        if layout.binary_idx.numel():
+            residual = layout.take(out, "numeric_idx") - layout.take(eps, "numeric_idx")
+            terms.append(residual.pow(2).sum(-1))
+        discrete = []
+        n_binary = layout.binary_idx.numel()
+        if n_binary:
             ce = F.binary_cross_entropy_with_logits(
                 layout.take(out, "binary_idx"), layout.take(x, "binary_idx"), reduction="none"
             )
-            discrete = discrete + (ce * layout.take(masked, "binary_out")).sum(-1)
-        for _, columns, variables in layout.categorical_names():
-            log_p = F.log_softmax(layout.take(out, columns), dim=-1)
-            ce = -(log_p * layout.take(x, columns)).sum(-1)
-            discrete = discrete + (ce * layout.take(masked, variables)[..., 0]).sum(-1)
-        return (total + self.discrete_weight * discrete).mean()
+            discrete.append((ce * masked[:, :n_binary]).sum(-1))
+        if layout.n_blocks:
+            # cross-entropy of each masked block: log-sum-exp minus the observed logit
+            shifted, log_sums = block_log_softmax(out, layout.block_of_column, layout.n_blocks)
+            observed = (shifted * (x * dropped * layout.categorical_mask)).sum(-1)
+            discrete.append((log_sums * masked[:, n_binary:]).sum(-1) - observed)
+        if discrete:
+            terms.append(self.discrete_weight * sum(discrete))
+        return sum(terms).mean()
 
     def loss(self, x, cond, generator=None):
         return self._loss(self.denoiser, x, cond, generator, self.label_dropout)

@@ -49,8 +49,9 @@ import zuko
 from torch import nn, special
 from torch.nn import functional as F
 
-from .base import TabularModel, adam
-from .layers import LOG_2PI, SpanLayout
+from .base import TabularModel
+from .layers import LOG_2PI, MaskedLinear, SpanLayout
+from .optim import FlatAdam
 from .rng import local_draws
 
 #: dequantizer offsets lie in (-4, 4): a restricted cell has mass >= Phi(-4) under q's normal
@@ -62,6 +63,9 @@ _DEQUANT_LR_SCALE = 10.0
 #: groups of coordinates of each masked transform (sampling runs one pass per group)
 PASSES = 4
 TRANSFORMS = ("affine", "spline")
+#: minimum slope of the affine transforms (zuko's MonotonicAffineTransform default)
+_AFFINE_SLOPE = 1e-3
+_LOG_AFFINE_SLOPE = math.log(_AFFINE_SLOPE)
 
 
 def _long(values, shape=None):
@@ -139,7 +143,8 @@ class ConditionalFlow(TabularModel):
             univariate = partial(zuko.transforms.MonotonicRQSTransform, bound=clamp, slope=1e-3)
             shapes = [(n_bins,), (n_bins,), (n_bins - 1,)]
         else:
-            univariate, shapes = zuko.transforms.MonotonicAffineTransform, [(), ()]
+            univariate = partial(zuko.transforms.MonotonicAffineTransform, slope=_AFFINE_SLOPE)
+            shapes = [(), ()]
         transforms = [
             zuko.flows.MaskedAutoregressiveTransform(
                 features=self.n_flow,
@@ -158,7 +163,8 @@ class ConditionalFlow(TabularModel):
             torch.ones(self.n_flow),
             buffer=True,
         )
-        self.flow = zuko.flows.Flow(transforms, base)
+        # masked layers that keep their weights masked instead of masking them per call
+        self.flow = MaskedLinear.replace_in(zuko.flows.Flow(transforms, base))
 
     def _build_layout(self, spans):
         """Span indices from encoded columns to flow coordinates (``layout``).
@@ -241,7 +247,7 @@ class ConditionalFlow(TabularModel):
         groups = [{"params": slow}]
         if fast:
             groups.append({"params": fast, "lr": learning_rate * _DEQUANT_LR_SCALE})
-        return [adam(groups, learning_rate)]
+        return [FlatAdam(groups, learning_rate, grad_masks=self.gradient_masks())]
 
     # -------------------------------------------------------- likelihood
     def _cells(self, x):
@@ -272,7 +278,7 @@ class ConditionalFlow(TabularModel):
         n, device = x.shape[0], x.device
         parts, log_q = [], x.new_zeros(n)
         if self.n_numeric:
-            numeric = x[:, self.layout.numeric_idx]
+            numeric = self.layout.take(x, "numeric_idx")
             if noise and self.numeric_noise > 0:
                 eps = torch.randn(numeric.shape, generator=generator, device=device)
                 numeric = numeric + self.numeric_noise * eps
@@ -292,10 +298,37 @@ class ConditionalFlow(TabularModel):
             log_q = (-0.5 * r.pow(2) - 0.5 * LOG_2PI - log_mass).sum(-1)
         return torch.cat(parts, dim=-1), log_q
 
+    def flow_log_prob(self, z, cond):
+        """log p(z | cond) of flow coordinates ``z`` under the class indices ``cond``.
+
+        The affine flow is evaluated here directly (the same arithmetic as
+        zuko's ``Flow(...).log_prob``, in a fraction of the operations): each
+        masked transform maps ``z`` to ``z * exp(a) + b`` with its hyper
+        network's shift ``b`` and log-scale ``a`` (zuko's
+        ``MonotonicAffineTransform``: ``a = s / (1 + |s / log(slope)|)`` for the
+        raw output ``s``), the log-determinant adds ``a``, and the base is a
+        standard normal. The spline flow (and the element-wise transforms zuko
+        builds for a one-coordinate flow) go through zuko.
+        """
+        context = self.label(cond)
+        transforms = self.flow.transform.transforms
+        masked = zuko.flows.MaskedAutoregressiveTransform
+        # (zuko builds an element-wise transform instead for a one-coordinate flow)
+        if self.transform_type != "affine" or not all(isinstance(t, masked) for t in transforms):
+            return self.flow(context).log_prob(z)
+        log_det = 0.0
+        for transform in transforms:
+            params = transform.hyper(torch.cat([z, context], dim=-1)).unflatten(-1, (-1, 2))
+            shift, raw = params.unbind(-1)
+            log_scale = raw / (1 + (raw / _LOG_AFFINE_SLOPE).abs())
+            z = z * log_scale.exp() + shift
+            log_det = log_det + log_scale.sum(-1)
+        return log_det - 0.5 * z.pow(2).sum(-1) - 0.5 * LOG_2PI * z.shape[-1]
+
     def _log_weights(self, x, cond, generator, noise, u=None):
         """``log p(z | cond) - log q(z | x, cond)`` for one dequantization draw per row."""
         z, log_q = self._dequantize(x, cond, generator, noise, u)
-        return self.flow(self.label(cond)).log_prob(z) - log_q
+        return self.flow_log_prob(z, cond) - log_q
 
     def log_prob(self, x, cond, *, generator=None, n_draws=None):
         """Log-likelihood of encoded rows ``x`` under class indices ``cond``, shape ``(batch,)``.

@@ -15,21 +15,23 @@ MMD between generated and held-out real rows.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .base import TabularModel, adam
+from .base import TabularModel
 from .layers import (
     MLP,
     SpanLayout,
     WeightAverage,
+    block_softmax,
     gumbel_noise,
-    sample_bernoulli,
-    sample_one_hot,
+    sample_blocks,
 )
+from .optim import FlatAdam
 
 #: quantile-normal values of the encoder lie within about +-5.2
 NUMERIC_BOUND = 5.5
@@ -40,33 +42,58 @@ def rbf_mmd(x, y, scales=(0.25, 1.0, 4.0)):
 
     The bandwidth is the median squared distance between the rows of ``x``
     (the real rows), so scores of different generators on the same real rows
-    are comparable.
+    are comparable; where that median is not a positive number (fewer than two
+    rows of ``x``, or identical rows) the number of columns stands in for it.
+    The squared distances of all rows come from one matrix product and the
+    kernels of all scales from one exponential.
     """
-    d_xx = torch.cdist(x, x).pow(2)
-    n = x.shape[0]
-    off_diagonal = d_xx[~torch.eye(n, dtype=torch.bool, device=x.device)]
-    median = off_diagonal.median() if off_diagonal.numel() else x.new_tensor(0.0)
-    if not torch.isfinite(median) or median <= 1e-8:
-        median = x.new_tensor(float(max(1, x.shape[1])))
-    d_yy, d_xy = torch.cdist(y, y).pow(2), torch.cdist(x, y).pow(2)
-    total = x.new_zeros(())
-    for scale in scales:
-        gamma = 1.0 / (scale * median)
-        total = (
-            total
-            + _off_diagonal_mean(torch.exp(-gamma * d_xx))
-            + _off_diagonal_mean(torch.exp(-gamma * d_yy))
-            - 2.0 * torch.exp(-gamma * d_xy).mean()
-        )
-    return total
+    n, m = len(x), len(y)
+    z = torch.cat([x, y])
+    norms = z.pow(2).sum(-1)
+    d = (norms[:, None] + norms[None, :] - 2.0 * (z @ z.T)).clamp_min(0.0)
+    with torch.no_grad():
+        off_diagonal = torch.eye(n, dtype=torch.bool, device=x.device).logical_not()
+        median = d[:n, :n].detach().masked_fill(~off_diagonal, math.nan).nanmedian()
+        fallback = torch.full_like(median, float(max(1, x.shape[1])))
+        median = torch.where(torch.isfinite(median) & (median > 1e-8), median, fallback)
+        gamma = 1.0 / (torch.tensor(scales, dtype=d.dtype, device=d.device) * median)
+    kernel = torch.exp(-d.unsqueeze(0) * gamma[:, None, None]).sum(0)
+    return (kernel * _mmd_weights(n, m, d)).sum()
 
 
-def _off_diagonal_mean(kernel):
-    """Mean of the off-diagonal entries (the unbiased within-sample term)."""
-    n = kernel.shape[0]
-    if n < 2:
-        return kernel.mean()
-    return (kernel.sum() - kernel.diagonal().sum()) / (n * (n - 1))
+def _mmd_weights(n, m, like):
+    """Weights of the kernel matrix of ``n`` real then ``m`` generated rows in the MMD.
+
+    Within a sample, the mean over its off-diagonal pairs (over all pairs,
+    diagonal included, for a sample of one row); between the samples, minus
+    twice the mean.
+    """
+    with torch.no_grad():
+        sign = torch.cat([like.new_full((n,), 1.0 / n), like.new_full((m,), -1.0 / m)])
+        weights = sign[:, None] * sign[None, :]
+        if n > 1:
+            weights[:n, :n] *= n / (n - 1)
+            weights[:n, :n].fill_diagonal_(0.0)
+        if m > 1:
+            weights[n:, n:] *= m / (m - 1)
+            weights[n:, n:].fill_diagonal_(0.0)
+    return weights
+
+
+def _class_runs(cond, *tensors):
+    """Split the rows of ``tensors`` by class: a tuple of lists, one item per class.
+
+    A batch ordered by class (as :meth:`ConditionalWGAN._pad` leaves it) is
+    split into views; any other batch is ordered by class first.
+    """
+    labels, counts = torch.unique_consecutive(cond, return_counts=True)
+    labels = labels.tolist()
+    if len(set(labels)) < len(labels):  # not ordered by class
+        order = torch.argsort(cond, stable=True)
+        tensors = [t[order] for t in tensors]
+        counts = torch.unique_consecutive(cond[order], return_counts=True)[1]
+    counts = counts.tolist()
+    return tuple(list(t.split(counts)) for t in tensors)
 
 
 class ConditionalWGAN(TabularModel):
@@ -144,6 +171,8 @@ class ConditionalWGAN(TabularModel):
         use_classifier = n_classes > 1 and aux_weight > 0
         self.classifier = MLP(width, n_classes, (128,)) if use_classifier else None
         self.ema = WeightAverage(self.generator)
+        # row c is the one-hot vector of class c (fed to the generator and the critic)
+        self.register_buffer("one_hot", torch.eye(n_classes), persistent=False)
 
     # ------------------------------------------------------------- setup
     def configure_optimizers(self, learning_rate):
@@ -152,44 +181,44 @@ class ConditionalWGAN(TabularModel):
             critic += list(self.classifier.parameters())
         betas = (0.5, 0.9)
         return [
-            adam(critic, learning_rate, betas=betas),
-            adam(self.generator.parameters(), learning_rate, betas=betas),
+            FlatAdam(critic, learning_rate, betas=betas),
+            FlatAdam(self.generator.parameters(), learning_rate, betas=betas),
         ]
 
     # -------------------------------------------------------- generator
     def _raw(self, n, cond, generator, averaged=False, scale=1.0):
         """Pre-activation generator output of ``n`` rows for class indices ``cond``."""
-        z = scale * torch.randn((n, self.noise_dim), generator=generator, device=cond.device)
-        inputs = torch.cat([z, F.one_hot(cond, self.n_classes).to(z.dtype)], dim=-1)
+        z = torch.randn((n, self.noise_dim), generator=generator, device=cond.device)
+        if scale != 1.0:
+            z = scale * z
+        inputs = torch.cat([z, self.one_hot[cond]], dim=-1)
         if averaged and self.ema_decay > 0:
             return self.ema(inputs)
         return self.generator(inputs)
 
     def _activate(self, raw, generator, hard):
-        """Span-wise output layer: bounded numeric values, relaxed or hard discrete draws."""
-        layout, out = self.layout, torch.zeros_like(raw)
-        if layout.n_numeric:
-            idx = layout.numeric_idx
-            out[:, idx] = NUMERIC_BOUND * torch.tanh(raw[:, idx] / NUMERIC_BOUND)
-        if layout.binary_idx.numel():
-            idx = layout.binary_idx
-            logits = raw[:, idx]
-            if hard:
-                out[:, idx] = sample_bernoulli(logits, generator)
-            else:
-                noise = gumbel_noise(logits.shape, generator, raw.device) - gumbel_noise(
-                    logits.shape, generator, raw.device
-                )
-                out[:, idx] = torch.sigmoid((logits + noise) / self.temperature)
-        for _, idx in layout.categorical():
-            logits = raw[:, idx]
-            if hard:
-                block = sample_one_hot(logits, generator)
-            else:
-                noise = gumbel_noise(logits.shape, generator, raw.device)
-                block = torch.softmax((logits + noise) / self.temperature, dim=-1)
-            out[:, idx.reshape(-1)] = block.reshape(raw.shape[0], idx.numel())
-        return out
+        """Span-wise output layer: bounded numeric values, relaxed or hard discrete draws.
+
+        Every transform runs on all columns at once and each column keeps the
+        one of its kind: ``NUMERIC_BOUND * tanh(raw / NUMERIC_BOUND)`` for
+        numeric columns; for binary ones a Bernoulli draw (``hard``) or a
+        logistic-noise relaxation at ``temperature``; for categorical blocks a
+        one-hot draw (``hard``) or a Gumbel-softmax at ``temperature``.
+        """
+        layout = self.layout
+        numeric = NUMERIC_BOUND * torch.tanh(raw / NUMERIC_BOUND)
+        gumbel = gumbel_noise(raw.shape, generator, raw.device)
+        if hard:
+            binary = (gumbel_noise(raw.shape, generator, raw.device) - gumbel < raw).to(raw.dtype)
+            discrete = sample_blocks(raw, layout.block_of_column, layout.n_blocks, generator)
+        else:
+            logistic = gumbel - gumbel_noise(raw.shape, generator, raw.device)
+            binary = torch.sigmoid((raw + logistic) / self.temperature)
+            discrete = block_softmax(
+                (raw + gumbel) / self.temperature, layout.block_of_column, layout.n_blocks
+            )
+        discrete = torch.where(layout.binary_mask, binary, discrete)
+        return torch.where(layout.numeric_mask, numeric, discrete)
 
     def _fake(self, cond, generator):
         """Relaxed generated rows for training (gradients reach the generator)."""
@@ -218,7 +247,7 @@ class ConditionalWGAN(TabularModel):
 
     def score(self, x, cond):
         """Critic value of each pack of ``pac`` consecutive rows, shape ``(n_packs,)``."""
-        rows = torch.cat([x, F.one_hot(cond, self.n_classes).to(x.dtype)], dim=-1)
+        rows = torch.cat([x, self.one_hot[cond]], dim=-1)
         return self.critic(rows.reshape(-1, self.pac * rows.shape[-1])).squeeze(-1)
 
     def _critic_loss(self, x, fake, cond, generator, classify=True):
@@ -248,8 +277,8 @@ class ConditionalWGAN(TabularModel):
         if self.classifier is not None:
             loss = loss + self.aux_weight * F.cross_entropy(self.classifier(fake), cond)
         if self.mmd_weight > 0:
-            labels = torch.unique(cond)
-            mmd = sum(rbf_mmd(x[cond == c], fake[cond == c]) for c in labels) / len(labels)
+            parts = list(zip(*_class_runs(cond, x, fake)))
+            mmd = sum(rbf_mmd(real, generated) for real, generated in parts) / len(parts)
             loss = loss + self.mmd_weight * mmd
         return loss
 
@@ -262,12 +291,21 @@ class ConditionalWGAN(TabularModel):
         with torch.no_grad():  # the fakes of all critic updates in one forward pass
             fakes = self._fake(cond.repeat(self.n_critic), generator).chunk(self.n_critic)
         for k, fake in enumerate(fakes):
-            critic_opt.zero_grad(set_to_none=True)
+            critic_opt.zero_grad()
             loss, distance = self._critic_loss(x, fake, cond, generator, classify=k == 0)
             loss.backward()
             critic_opt.step()
-        generator_opt.zero_grad(set_to_none=True)
-        self._generator_loss(self._fake(cond, generator), cond, x).backward()
+        generator_opt.zero_grad()
+        # the generator's loss passes through the critic and the classifier, whose
+        # own gradients it does not need (their next update starts from zero)
+        judges = [m for m in (self.critic, self.classifier) if m is not None]
+        for module in judges:
+            module.requires_grad_(False)
+        try:
+            self._generator_loss(self._fake(cond, generator), cond, x).backward()
+        finally:
+            for module in judges:
+                module.requires_grad_(True)
         generator_opt.step()
         if self.ema_decay > 0:
             self.ema.update(self.ema_decay)

@@ -13,6 +13,8 @@ from torch import nn
 from torch.func import functional_call
 from torch.nn import functional as F
 
+from .optim import contiguous_run
+
 #: log(2 pi), the constant of every normal log-density
 LOG_2PI = math.log(2 * math.pi)
 
@@ -44,6 +46,34 @@ class MLP(nn.Sequential):
             width = hidden
         layers.append(nn.Linear(width, out_features))
         super().__init__(*layers)
+
+
+class MaskedLinear(nn.Linear):
+    """A linear layer whose weights are zero outside a fixed 0/1 ``mask`` (MADE).
+
+    ``mask`` has the weight's shape ``(out_features, in_features)``. Unlike
+    ``zuko.nn.MaskedLinear``, which multiplies its weight by the mask at every
+    call (an operation forward and another backward), the weights outside the
+    mask are kept at zero: :meth:`~dgm_resample.nn.TabularModel.initialize`
+    zeroes them and the optimizer masks their gradients
+    (:meth:`~dgm_resample.nn.TabularModel.gradient_masks`), so the layer runs
+    as a plain linear one. The mask is a buffer that is not saved.
+    """
+
+    def __init__(self, mask):
+        super().__init__(mask.shape[1], mask.shape[0])
+        self.register_buffer("mask", mask.to(torch.get_default_dtype()), persistent=False)
+
+    @classmethod
+    def replace_in(cls, module):
+        """Replace every ``zuko.nn.MaskedLinear`` inside ``module`` by this layer."""
+        from zuko.nn import MaskedLinear as ZukoMaskedLinear
+
+        for parent in list(module.modules()):
+            for name, child in list(parent.named_children()):
+                if isinstance(child, ZukoMaskedLinear):
+                    setattr(parent, name, cls(child.mask))
+        return module
 
 
 def _index(rows, width=None):
@@ -78,6 +108,16 @@ class SpanLayout(nn.Module):
     :meth:`take` reads the columns of a named index; when they are consecutive
     (numeric outputs always are; encoded columns often are) it returns a view, so
     neither the forward pass copies nor the backward pass scatters.
+
+    The categorical spans are also numbered as blocks ``0 .. n_blocks - 1`` (in
+    span order, or grouped by width with ``by_width``, the order of their packed
+    entries), so that all of them can be treated in one pass (see
+    :func:`block_log_softmax`): ``block_of_column`` gives the block of every
+    encoded column (``n_blocks`` for the columns of no block),
+    ``categorical_mask`` is 1 on the columns of a block (``numeric_mask`` and
+    ``binary_mask`` are true on the numeric and binary columns), and
+    ``categorical_columns`` lists the encoded columns block by block, whose
+    blocks are ``categorical_blocks``.
     """
 
     def __init__(self, spans, numeric_size=None, categorical_size=None, by_width=False):
@@ -97,6 +137,10 @@ class SpanLayout(nn.Module):
         for w in self.widths:
             columns = [list(range(self.spans[i].start, self.spans[i].stop)) for i in groups[w]]
             self._buffer(_group_names(w)[0], _index(columns, w))
+        categorical = (
+            [i for w in self.widths for i in groups[w]] if by_width else kinds["categorical"]
+        )
+        self._block_buffers(categorical)
         self.span_slices = None
         if numeric_size is None:
             return
@@ -106,9 +150,6 @@ class SpanLayout(nn.Module):
                 return categorical_size(span.width)
             return numeric_size if span.kind == "numeric" else 1
 
-        categorical = (
-            [i for w in self.widths for i in groups[w]] if by_width else kinds["categorical"]
-        )
         slices, offset = [None] * len(self.spans), 0
         for i in kinds["numeric"] + kinds["binary"] + categorical:
             slices[i] = (offset, offset + size(self.spans[i]))
@@ -123,12 +164,37 @@ class SpanLayout(nn.Module):
         for w in self.widths:
             self._buffer(_group_names(w)[1], entries(groups[w], categorical_size(w)))
 
+    def _block_buffers(self, categorical):
+        """The block numbering of the categorical spans ``categorical`` (in block order)."""
+        self.n_blocks = len(categorical)
+        block_of_column = torch.full((self.n_encoded,), self.n_blocks, dtype=torch.long)
+        columns, blocks = [], []
+        for block, i in enumerate(categorical):
+            span = self.spans[i]
+            block_of_column[span.start : span.stop] = block
+            columns += list(range(span.start, span.stop))
+            blocks += [block] * span.width
+        self.register_buffer("block_of_column", block_of_column, persistent=False)
+        self.register_buffer(
+            "categorical_mask", (block_of_column < self.n_blocks).float(), persistent=False
+        )
+        for kind in ("numeric", "binary"):
+            mask = torch.zeros(self.n_encoded, dtype=torch.bool)
+            mask[[s.start for s in self.spans if s.kind == kind]] = True
+            self.register_buffer(f"{kind}_mask", mask, persistent=False)
+        self._buffer("categorical_columns", _index(columns))
+        self.register_buffer("categorical_blocks", _index(blocks), persistent=False)
+
     def _buffer(self, name, tensor):
         self.register_buffer(name, tensor, persistent=False)
         flat = tensor.reshape(-1)
         start = int(flat[0]) if flat.numel() else 0
         consecutive = flat.numel() and bool((flat == torch.arange(start, start + len(flat))).all())
         self._runs[name] = slice(start, start + len(flat)) if consecutive else None
+
+    def index_names(self):
+        """Names of the index buffers that :meth:`take` and :meth:`put` read."""
+        return list(self._runs)
 
     def take(self, values, name):
         """``values[:, index]`` for the index buffer called ``name``.
@@ -171,6 +237,60 @@ class SpanLayout(nn.Module):
         return self.numeric_idx.numel()
 
 
+def block_log_softmax(logits, block, n_blocks):
+    """Log-softmax of many blocks of columns at once: ``(shifted, log_sums)``.
+
+    ``block[j]`` is the block of column ``j`` of ``logits`` ``(batch, columns)``;
+    columns of block ``n_blocks`` belong to no block and are ignored. The
+    log-probability of column ``j`` within its block is
+    ``shifted[:, j] - log_sums[:, block[j]]``, where ``shifted`` is ``logits``
+    minus the largest logit of the column's block (without gradient) and
+    ``log_sums`` ``(batch, n_blocks)`` the log of each block's sum of
+    ``exp(shifted)``. A fixed number of operations, whatever the number and
+    widths of the blocks.
+    """
+    n = logits.shape[0]
+    with torch.no_grad():
+        peak = logits.new_full((n, n_blocks + 1), -math.inf)
+        peak.scatter_reduce_(1, block.expand(n, -1), logits, "amax")
+    shifted = logits - peak.index_select(1, block)
+    sums = logits.new_zeros((n, n_blocks + 1)).index_add(1, block, shifted.exp())
+    return shifted, sums[:, :n_blocks].log()
+
+
+def block_softmax(logits, block, n_blocks):
+    """Softmax within every block of ``logits`` at once (see :func:`block_log_softmax`).
+
+    Columns of no block get a value that callers replace.
+    """
+    n = logits.shape[0]
+    with torch.no_grad():
+        peak = logits.new_full((n, n_blocks + 1), -math.inf)
+        peak.scatter_reduce_(1, block.expand(n, -1), logits, "amax")
+    weights = (logits - peak.index_select(1, block)).exp()
+    sums = logits.new_zeros((n, n_blocks + 1)).index_add(1, block, weights)
+    return weights / sums.index_select(1, block)
+
+
+def block_sum(values, block, n_blocks):
+    """Sum of the columns of each block, ``(batch, n_blocks)`` (see :func:`block_log_softmax`)."""
+    out = values.new_zeros((values.shape[0], n_blocks + 1)).index_add(1, block, values)
+    return out[:, :n_blocks]
+
+
+def sample_blocks(logits, block, n_blocks, generator):
+    """One-hot draws from the softmax of every block of ``logits`` (Gumbel-max), at once.
+
+    Columns of no block (``block == n_blocks``) come back 0.
+    """
+    n = logits.shape[0]
+    noisy = logits + gumbel_noise(logits.shape, generator, logits.device)
+    peak = noisy.new_full((n, n_blocks + 1), -math.inf)
+    peak.scatter_reduce_(1, block.expand(n, -1), noisy, "amax")
+    hits = (noisy == peak.index_select(1, block)) & (block < n_blocks)
+    return hits.to(logits.dtype)
+
+
 def gumbel_noise(shape, generator, device):
     """Standard Gumbel noise drawn from ``generator``."""
     u = torch.rand(shape, generator=generator, device=device)
@@ -200,6 +320,10 @@ class WeightAverage(nn.Module):
     Update ``t`` (counted from :meth:`reset`) moves every average towards the
     live weight by ``1 - min(decay, (1 + t) / (10 + t))``: a short memory early
     in training, ``decay`` later. Calling it runs the module with the averages.
+
+    When the module's parameters lie back to back in one buffer (as a
+    :class:`~dgm_resample.nn.optim.FlatAdam` lays them out), the averages are
+    moved into one buffer too and an update is a single operation.
     """
 
     def __init__(self, module):
@@ -209,6 +333,7 @@ class WeightAverage(nn.Module):
         for name, param in module.named_parameters():
             self.register_buffer(self._key(name), param.detach().clone())
         self.register_buffer("n_updates", torch.zeros((), dtype=torch.long))
+        self._count = 0
 
     @staticmethod
     def _key(name):
@@ -224,12 +349,40 @@ class WeightAverage(nn.Module):
         for name, param in self._module[0].named_parameters():
             getattr(self, self._key(name)).copy_(param)
         self.n_updates.zero_()
+        self._count = 0
+
+    def _flat_pair(self):
+        """``(averages, parameters)`` as two 1-d views, or ``None`` (see the class docstring).
+
+        The averages are moved into one buffer the first time the parameters
+        are found in one; both layouts are checked at every call, so a model
+        moved to another device falls back to the per-tensor update.
+        """
+        params = [p for _, p in self._module[0].named_parameters()]
+        flat_params = contiguous_run(params)
+        if flat_params is None:
+            return None
+        averages = [getattr(self, self._key(name)) for name in self.names]
+        flat_averages = contiguous_run(averages)
+        if flat_averages is None:
+            flat_averages = torch.cat([a.reshape(-1) for a in averages])
+            offset = 0
+            for name, average in zip(self.names, averages):
+                view = flat_averages[offset : offset + average.numel()].view_as(average)
+                self._buffers[self._key(name)] = view
+                offset += average.numel()
+        return flat_averages, flat_params
 
     @torch.no_grad()
     def update(self, decay):
         self.n_updates += 1
-        t = float(self.n_updates)
+        self._count += 1
+        t = float(self._count)
         rate = 1.0 - min(decay, (1.0 + t) / (10.0 + t))
+        pair = self._flat_pair()
+        if pair is not None:
+            pair[0].lerp_(pair[1], rate)
+            return
         for name, param in self._module[0].named_parameters():
             getattr(self, self._key(name)).lerp_(param.detach(), rate)
 
@@ -268,9 +421,10 @@ class MixedLikelihood(nn.Module):
             total = total + F.binary_cross_entropy_with_logits(
                 layout.take(params, "binary_idx"), layout.take(x, "binary_idx"), reduction="none"
             ).sum(-1)
-        for _, columns, _ in layout.categorical_names():
-            log_p = F.log_softmax(layout.take(params, columns), dim=-1)
-            total = total - (log_p * layout.take(x, columns)).sum(dim=(-1, -2))
+        if layout.n_blocks:
+            shifted, log_sums = block_log_softmax(params, layout.block_of_column, layout.n_blocks)
+            observed = (shifted * (x * layout.categorical_mask)).sum(-1)
+            total = total - observed + log_sums.sum(-1)
         return total
 
     def sample(self, params, generator):
@@ -285,7 +439,7 @@ class MixedLikelihood(nn.Module):
         if layout.binary_idx.numel():
             idx = layout.binary_idx
             out[:, idx] = sample_bernoulli(params[:, idx], generator)
-        for _, idx in layout.categorical():
-            one_hot = sample_one_hot(params[:, idx], generator)
-            out[:, idx.reshape(-1)] = one_hot.reshape(params.shape[0], idx.numel())
+        if layout.n_blocks:
+            draws = sample_blocks(params, layout.block_of_column, layout.n_blocks, generator)
+            out = out + draws
         return out
