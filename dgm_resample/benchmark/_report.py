@@ -11,9 +11,10 @@ import json
 
 import numpy as np
 
-from . import _single
 from ._grid import BUILTIN_SAMPLERS, REFERENCE, slug
 from ._scoring import LOWER_IS_BETTER, METRICS
+from ._single import display_name, section_differences, section_scores
+from ._single import section_verdict as one_dataset_verdict
 from ._stats import (
     fold_means,
     friedman,
@@ -218,7 +219,7 @@ def _subsampled_line(subsampled, max_rows):
 def _section_time(results, single=False, labels=None):
     table = time_table(results)
     if single:
-        table = table.rename(index=lambda s: _single.display_name(s, labels or {}))
+        table = table.rename(index=lambda s: display_name(s, labels or {}))
     table.index.name = "strategy"
     return [
         "## Time per strategy",
@@ -328,10 +329,10 @@ def write_report(path, results, fidelity, config, dgm_names=(), subsampled=None)
     if n_datasets == 1:
         key_metric = config.threshold_metric if config.threshold_metric in METRICS else "f1"
         args = (results, config, classifiers, key_metric)
-        verdict, lines = _single.section_verdict(*args, set(dgm_names), labels)
+        verdict, lines = one_dataset_verdict(*args, set(dgm_names), labels)
         parts += verdict
-        parts += _single.section_scores(*args, labels)
-        parts += _single.section_differences(*args, labels)
+        parts += section_scores(*args, labels)
+        parts += section_differences(*args, labels)
         parts += [
             "## Reliability diagrams",
             "",
