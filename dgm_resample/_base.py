@@ -21,7 +21,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length
 
-from ._constraints import Integer
+from ._constraints import Device, Integer
+from ._deprecation import check_renamed
 from ._encoding import TabularEncoder
 from ._filter import ClassNeighbors
 from ._training import (
@@ -51,6 +52,11 @@ def _label(label):
     return repr(label.item() if isinstance(label, np.generic) else label)
 
 
+def _labels(labels):
+    """Readable list of class labels for messages: ``[0, 1]``, ``['no', 'yes']``."""
+    return "[" + ", ".join(_label(label) for label in labels) + "]"
+
+
 def _random_state(random_state):
     """``check_random_state``, except that ``None`` draws fresh OS entropy.
 
@@ -74,6 +80,10 @@ class BaseDGMOverSampler(BaseOverSampler):
     #: changes a fitted model
     _sampling_parameters: dict = {}
 
+    #: deprecated parameter names mapped to the names that replaced them (read
+    #: through ``_deprecation.renamed_value``; a value given to one warns at fit)
+    _renamed_parameters: dict = {}
+
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "random_state": ["random_state"],
@@ -84,7 +94,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(numbers.Real, 0, 0.5, closed="left"), None],
         "patience": [Integer(1), None],
-        "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
+        "device": [Device(), torch.device],
         "n_threads": [Integer(1), None],
         "verbose": ["verbose", StrOptions({"auto"})],
         "filter_neighbors": [Integer(1), None],
@@ -211,6 +221,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         return model.cpu(), history
 
     def _fit_resample(self, X, y):
+        check_renamed(self)
         self._check_class_sizes(y)
         rng = _random_state(self.random_state)
         device = resolve_device(self.device)
@@ -235,7 +246,12 @@ class BaseDGMOverSampler(BaseOverSampler):
                         continue
                     rows = y == label
                     model, history = self._fit_model(
-                        Z[rows], np.zeros(rows.sum(), dtype=int), 1, device, rng, f"{name}[{label}]"
+                        Z[rows],
+                        np.zeros(rows.sum(), dtype=int),
+                        1,
+                        device,
+                        rng,
+                        f"{name}[{_label(label)}]",
                     )
                     self.models_[label] = model
                     self.history_ += [{"class": label, **record} for record in history]
@@ -393,8 +409,7 @@ class BaseDGMOverSampler(BaseOverSampler):
             raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
         if y not in self.models_:
             raise ValueError(
-                f"No model can generate class {_label(y)}; fitted classes: "
-                f"{[_label(c) for c in self.models_]}."
+                f"No model can generate class {_label(y)}; fitted classes: {_labels(self.models_)}."
             )
         device = self._sampling_device()
         seed = _random_state(random_state).randint(_SEED_MAX)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numbers
+import re
 
-from sklearn.utils._param_validation import Interval, Options
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 
 class Integer(Interval):
@@ -34,3 +35,24 @@ class LayerSizes(Options):
 
     def __str__(self):
         return "a non-empty tuple or list of positive integers"
+
+
+class Device(StrOptions):
+    """``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:k"`` for a GPU index ``k``.
+
+    ``torch.device`` instances are a separate constraint; whether CUDA is
+    there is checked when the device is used.
+    """
+
+    _CUDA_INDEX = re.compile(r"cuda:\d+")
+
+    def __init__(self):
+        super().__init__({"auto", "cpu", "cuda"})
+
+    def is_satisfied_by(self, val):
+        return super().is_satisfied_by(val) or (
+            isinstance(val, str) and self._CUDA_INDEX.fullmatch(val) is not None
+        )
+
+    def __str__(self):
+        return "a str among {'auto', 'cpu', 'cuda', 'cuda:k'} (k a GPU index)"

@@ -70,9 +70,10 @@ _shared_docs = {
     "parameters_head": "\n    ".join(
         [BaseOverSampler._sampling_strategy_docstring, _RANDOM_STATE, _HEAD]
     ),
-    "runtime_parameters": """device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-        Where to train and sample; ``"auto"`` takes CUDA when available. A
-        fitted sampler is stored on the CPU.
+    "runtime_parameters": """device : {"auto", "cpu", "cuda"}, "cuda:k" or torch.device, default="auto"
+        Where to train and sample; ``"auto"`` takes CUDA when available,
+        ``"cuda:k"`` the GPU of index k. A CUDA device without CUDA available
+        is an error at fit. A fitted sampler is stored on the CPU.
     n_threads : int or None, default=1
         Torch intra-op threads during fit, sampling and scoring (the previous
         setting is restored afterwards); ``None`` keeps torch's current setting

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numbers
 
 from imblearn.utils import Substitution
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 
 from ._base import BaseDGMOverSampler
 from ._constraints import Integer, LayerSizes
+from ._deprecation import DEPRECATED, REMOVED_IN, RENAMED_IN, renamed_value
 from ._docstrings import sampler_docs
 from ._likelihood import LikelihoodMixin
 from .nn.flow import TRANSFORMS, ConditionalFlow
@@ -18,7 +19,9 @@ from .nn.flow import TRANSFORMS, ConditionalFlow
     **sampler_docs(
         max_steps=1000,
         score="the negative dequantization bound (one draw, fixed noise)",
-    )
+    ),
+    renamed_in=RENAMED_IN,
+    removed_in=REMOVED_IN,
 )
 class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
     """Over-sample with a class-conditional normalizing flow.
@@ -54,8 +57,8 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         Hidden layers of the masked network of each transform.
     transform_type : {{"affine", "spline"}}, default="affine"
         Element-wise map of each transform: affine (MAF) or a monotonic
-        rational-quadratic spline with ``n_bins`` bins on [-6, 6] (NSF).
-    n_bins : int, default=8
+        rational-quadratic spline with ``n_spline_bins`` bins on [-6, 6] (NSF).
+    n_spline_bins : int, default=8
         Bins of each spline (2 or more); read with ``transform_type="spline"``
         only.
     sampling_temperature : float, default=0.7
@@ -66,6 +69,13 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         that depend on numeric columns can still shift), and the likelihood
         and :meth:`score_samples` are unaffected. May be changed with
         ``set_params`` after fitting: later calls of :meth:`sample` use it.
+    n_bins : int, default="deprecated"
+        Former name of ``n_spline_bins``, used when given.
+
+        .. deprecated:: {renamed_in}
+           ``n_bins`` was renamed ``n_spline_bins`` (the autoregressive
+           sampler's ``n_bins`` counts histogram bins) and will be removed in
+           {removed_in}.
 
     Attributes
     ----------
@@ -108,13 +118,16 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
 
     _sampling_parameters = {"sampling_temperature": "temperature"}
 
+    _renamed_parameters = {"n_bins": "n_spline_bins"}
+
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
         "n_transforms": [Integer(1)],
         "hidden_dims": [LayerSizes()],
         "sampling_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "transform_type": [StrOptions(set(TRANSFORMS))],
-        "n_bins": [Integer(2)],
+        "n_spline_bins": [Integer(2)],
+        "n_bins": [Integer(2), Hidden(StrOptions({DEPRECATED}))],
     }
 
     def __init__(
@@ -137,8 +150,9 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         n_transforms=3,
         hidden_dims=(64, 64),
         transform_type="affine",
-        n_bins=8,
+        n_spline_bins=8,
         sampling_temperature=0.7,
+        n_bins=DEPRECATED,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -159,8 +173,9 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
         self.n_transforms = n_transforms
         self.hidden_dims = hidden_dims
         self.transform_type = transform_type
-        self.n_bins = n_bins
+        self.n_spline_bins = n_spline_bins
         self.sampling_temperature = sampling_temperature
+        self.n_bins = n_bins
 
     def _build_model(self, spans, n_classes):
         return ConditionalFlow(
@@ -169,5 +184,5 @@ class FlowOverSampler(LikelihoodMixin, BaseDGMOverSampler):
             n_transforms=self.n_transforms,
             hidden_dims=tuple(self.hidden_dims),
             transform_type=self.transform_type,
-            n_bins=self.n_bins,
+            n_bins=renamed_value(self, "n_bins", "n_spline_bins"),
         )

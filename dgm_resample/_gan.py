@@ -5,10 +5,11 @@ from __future__ import annotations
 import numbers
 
 from imblearn.utils import Substitution
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 
 from ._base import BaseDGMOverSampler
 from ._constraints import Integer, LayerSizes
+from ._deprecation import DEPRECATED, REMOVED_IN, RENAMED_IN, renamed_value
 from ._docstrings import sampler_docs
 from .nn.gan import ConditionalWGAN
 
@@ -20,7 +21,9 @@ from .nn.gan import ConditionalWGAN
         patience=None,
         steps="generator updates (each after ``n_critic`` critic updates)",
         optimizer=" of generator and critic (betas (0.5, 0.9))",
-    )
+    ),
+    renamed_in=RENAMED_IN,
+    removed_in=REMOVED_IN,
 )
 class GANOverSampler(BaseDGMOverSampler):
     """Over-sample with a class-conditional Wasserstein GAN (gradient penalty).
@@ -62,8 +65,9 @@ class GANOverSampler(BaseDGMOverSampler):
     aux_weight : float, default=1.0
         Weight of the auxiliary classifier's cross-entropy in the generator
         loss; 0 builds no classifier (nor does a single class).
-    temperature : float, default=0.2
-        Temperature (positive) of the Gumbel-softmax relaxations in training.
+    gumbel_temperature : float, default=0.2
+        Temperature (positive) of the Gumbel-softmax relaxations of binary and
+        categorical columns in training; sampling draws exact values.
     ema_decay : float in [0, 1), default=0.995
         Decay of the moving average of the generator weights that sampling and
         validation use, with the warm-up ``min(ema_decay, (1 + t) / (10 + t))``
@@ -79,6 +83,12 @@ class GANOverSampler(BaseDGMOverSampler):
         training uses 1. Below 1 the rows concentrate where the generator puts
         most mass. May be changed with ``set_params`` after fitting: later
         calls of ``sample`` use it.
+    temperature : float, default="deprecated"
+        Former name of ``gumbel_temperature``, used when given.
+
+        .. deprecated:: {renamed_in}
+           ``temperature`` was renamed ``gumbel_temperature`` and will be
+           removed in {removed_in}.
 
     Attributes
     ----------
@@ -108,6 +118,8 @@ class GANOverSampler(BaseDGMOverSampler):
 
     _sampling_parameters = {"sampling_temperature": "noise_scale"}
 
+    _renamed_parameters = {"temperature": "gumbel_temperature"}
+
     _parameter_constraints: dict = {
         **BaseDGMOverSampler._parameter_constraints,
         "noise_dim": [Integer(1)],
@@ -117,10 +129,14 @@ class GANOverSampler(BaseDGMOverSampler):
         "n_critic": [Integer(1)],
         "gp_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "aux_weight": [Interval(numbers.Real, 0, None, closed="left")],
-        "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        "gumbel_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
         "mmd_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "sampling_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        "temperature": [
+            Interval(numbers.Real, 0, None, closed="neither"),
+            Hidden(StrOptions({DEPRECATED})),
+        ],
     }
 
     def __init__(
@@ -147,10 +163,11 @@ class GANOverSampler(BaseDGMOverSampler):
         n_critic=2,
         gp_weight=10.0,
         aux_weight=1.0,
-        temperature=0.2,
+        gumbel_temperature=0.2,
         ema_decay=0.995,
         mmd_weight=10.0,
         sampling_temperature=0.9,
+        temperature=DEPRECATED,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -175,10 +192,11 @@ class GANOverSampler(BaseDGMOverSampler):
         self.n_critic = n_critic
         self.gp_weight = gp_weight
         self.aux_weight = aux_weight
-        self.temperature = temperature
+        self.gumbel_temperature = gumbel_temperature
         self.ema_decay = ema_decay
         self.mmd_weight = mmd_weight
         self.sampling_temperature = sampling_temperature
+        self.temperature = temperature
 
     def _build_model(self, spans, n_classes):
         return ConditionalWGAN(
@@ -191,7 +209,7 @@ class GANOverSampler(BaseDGMOverSampler):
             n_critic=self.n_critic,
             gp_weight=self.gp_weight,
             aux_weight=self.aux_weight,
-            temperature=self.temperature,
+            temperature=renamed_value(self, "temperature", "gumbel_temperature"),
             ema_decay=self.ema_decay,
             mmd_weight=self.mmd_weight,
         )

@@ -7,7 +7,7 @@ import torch
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length
 
-from ._base import _check_trained
+from ._base import _check_trained, _labels
 from ._training import torch_threads
 
 
@@ -62,7 +62,10 @@ class LikelihoodMixin:
         check_consistent_length(Z, labels)
         unknown = set(labels.tolist()) - set(self.models_)
         if unknown:
-            raise ValueError(f"No fitted model for class(es) {sorted(map(str, unknown))}.")
+            raise ValueError(
+                f"No fitted model for class(es) {_labels(sorted(unknown, key=str))}; fitted "
+                f"classes: {_labels(self.models_)}."
+            )
         out = np.empty(len(Z), dtype=np.float64)
         with torch_threads(self.n_threads), torch.no_grad():
             for label in set(labels.tolist()):

@@ -75,7 +75,8 @@ def _benchmark_parser(sub):
         "--data",
         metavar="FILE",
         help="your own .csv or .parquet table (needs --target); "
-        "non-numeric columns are categorical",
+        "non-numeric columns are categorical; used whole unless --max-rows is given (the "
+        "profile's max_rows does not apply)",
     )
     a("--target", metavar="COLUMN", help="target column of --data")
     a(
@@ -107,7 +108,10 @@ def _benchmark_parser(sub):
         help="JSON parameters for every dgm_resample sampler; a key naming one sampler "
         "holds that sampler's own parameters, e.g. "
         '\'{"max_steps": 200, "device": "cuda", "gan": {"max_steps": 50}}\'; '
-        "replaces the profile's sampler_params (quick: n_threads=1, reduced step budgets)",
+        "merged into the profile's sampler_params (quick: n_threads=1, max_steps=300): a key "
+        "given here replaces the profile's, a per-sampler table is merged key by key, and "
+        'the value "default" leaves a parameter at the sampler\'s default, e.g. '
+        '\'{"max_steps": "default"}\'',
     )
     a(
         "--classifiers",
@@ -166,7 +170,14 @@ def _benchmark_parser(sub):
         help="random_state of every sampler and classifier in every fold (default: one "
         "derived from --seed per fold)",
     )
-    a("--max-rows", type=int, metavar="N", help="stratified subsample of larger datasets to N rows")
+    a(
+        "--max-rows",
+        type=int,
+        metavar="N",
+        help="stratified subsample of larger datasets to N rows, --data included (profile "
+        "default: quick 2000, mixed 5000; not applied when --data is given); the console and "
+        "the report name every dataset cut",
+    )
     a(
         "--fidelity",
         action="store_true",
@@ -243,8 +254,14 @@ def _benchmark(args):
     from dgm_resample.benchmark import run
 
     result = run(args.config or {}, _overrides(args))
-    print(f"\nMean rank per strategy (1 = best), {result['output']}/report.md:")
-    print(result["summary"].round(2).to_string())
+    if result["verdict"]:
+        print(f"\nVerdict (95 % intervals over the folds), {result['output']}/report.md:")
+        print("\n".join(result["verdict"]))
+    else:
+        print(f"\nMean rank per strategy (1 = best), {result['output']}/report.md:")
+        print(result["summary"].round(2).to_string())
+    for name, (loaded, kept) in result["subsampled"].items():
+        print(f"{name} was subsampled from {loaded:,} to {kept:,} rows (max_rows).")
     return 0
 
 

@@ -74,7 +74,7 @@ for name, resampler in candidates.items():
         "fit time (s)": result["fit_time"].mean(),
     }
 table = pd.DataFrame(scores).T
-table.round(3)
+print(table.round(3))
 
 # %%
 # The folds side by side

@@ -42,7 +42,7 @@ X = pd.DataFrame(
     }
 )
 y = churned.astype(int)
-X.head()
+print(X.head())
 
 # %%
 # Resample the DataFrame
@@ -61,7 +61,7 @@ print(f"{len(X)} rows in, {len(X_res)} out ({len(synthetic)} synthetic churners)
 
 # %%
 # Same columns and dtypes in and out:
-pd.DataFrame({"input": X.dtypes.astype(str), "output": X_res.dtypes.astype(str)})
+print(pd.DataFrame({"input": X.dtypes.astype(str), "output": X_res.dtypes.astype(str)}))
 
 # %%
 # Ranges, levels and missing values
@@ -87,7 +87,7 @@ summary = pd.DataFrame(
     },
     index=["age range", "income missing", "plan missing", "regions"],
 )
-summary
+print(summary)
 
 # %%
 # The class-conditional distributions side by side: the synthetic rows follow

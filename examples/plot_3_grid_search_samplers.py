@@ -91,7 +91,7 @@ results = pd.DataFrame(
         "fit time (s)": search.cv_results_["mean_fit_time"],
     }
 ).sort_values("mean F1", ascending=False)
-results.round(3)
+print(results.round(3).to_string(index=False))
 
 # %%
 import matplotlib.pyplot as plt

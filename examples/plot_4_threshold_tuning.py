@@ -83,7 +83,7 @@ for name, model in models.items():
         "recall": recall_score(y_test, predicted),
         "F1": f1_score(y_test, predicted),
     }
-pd.DataFrame(rows).T.round(3)
+print(pd.DataFrame(rows).T.round(3))
 
 # %%
 # With the default threshold of 0.5 the plain logistic regression rarely

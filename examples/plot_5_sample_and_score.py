@@ -90,7 +90,7 @@ for name, sampler in samplers.items():
         "mean score, minority rows, y=0": sampler.score_samples(X[y == 1], y=0).mean(),
         "mean score, all rows, mixture": sampler.score_samples(X).mean(),
     }
-pd.DataFrame(table).round(2)
+print(pd.DataFrame(table).round(2))
 
 # %%
 # Changing how rows are drawn

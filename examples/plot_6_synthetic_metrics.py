@@ -83,7 +83,7 @@ scores = pd.DataFrame(
         for name, rows in synthetic.items()
     }
 )
-scores.round(3)
+print(scores.round(3))
 
 # %%
 # One metric in detail

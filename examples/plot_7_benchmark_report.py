@@ -7,7 +7,9 @@ Reading a benchmark report
 compares over-samplers under repeated stratified cross-validation on several
 datasets and several classifiers, and writes a report: results per fold,
 mean ranks, win / tie / loss counts against SMOTE with Wilcoxon tests, the
-Friedman test with a critical-difference diagram, and run times.
+Friedman test with a critical-difference diagram, and run times. (A run on one
+dataset, such as your own table, reports means with 95 % intervals and paired
+differences against the baselines instead: rank tests need several datasets.)
 
 A real run takes minutes (the ``quick`` profile) to hours (``full``). This one
 is tiny so that it runs while this page is built: two small datasets shipped
@@ -44,11 +46,11 @@ print(sorted(path.name for path in output.iterdir()))
 # Results per fold
 # ----------------
 # ``results.csv`` (``result["results"]``) has one row per dataset, sampler,
-# classifier, repeat and fold with every metric, the time to resample and to
-# fit, and an ``error`` column (empty when the cell worked).
+# classifier, threshold, repeat and fold with every metric, the time to
+# resample and to fit, and an ``error`` column (empty when the cell worked).
 results = result["results"]
-columns = ["dataset", "sampler", "fold", "f1", "average_precision", "resample_time"]
-results[columns].round(3)
+columns = ["dataset", "sampler", "threshold", "fold", "f1", "average_precision", "resample_time"]
+print(results[columns].round(3).to_string(index=False))
 
 # %%
 # Mean ranks
@@ -56,7 +58,7 @@ results[columns].round(3)
 # ``result["summary"]`` is the report's first table: for each metric, the rank
 # of each sampler (1 is best) averaged over the dataset x classifier blocks,
 # after averaging the folds.
-result["summary"].round(2)
+print(result["summary"].round(2).to_string())
 
 # %%
 # The report

@@ -110,13 +110,13 @@ def test_help_lists_every_option(capsys):
         assert option in text
 
 
-def test_real_dataset_end_to_end_resume_and_failure(tmp_path, capsys):
+def test_real_datasets_end_to_end_resume_and_failure(tmp_path, capsys):
     log = tmp_path / "fits.log"
     out = tmp_path / "out"
     argv = [
         "benchmark",
         "--datasets",
-        "appendicitis",
+        "appendicitis,iris0",
         "--samplers",
         "none,random,smote",
         "--sampler",
@@ -141,7 +141,7 @@ def test_real_dataset_end_to_end_resume_and_failure(tmp_path, capsys):
     ):
         assert (out / name).is_file(), name
     results = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
-    assert len(results) == 5 * 2 * 2
+    assert len(results) == 2 * 5 * 2 * 2
     assert set(results["sampler"]) == {
         "none",
         "RandomOverSampler",
@@ -168,19 +168,20 @@ def test_real_dataset_end_to_end_resume_and_failure(tmp_path, capsys):
     ):
         assert section in report
     assert "| FailingSampler | 5.000 |" in report  # a failure ranks last
-    assert log.read_text().count("fit") == 2
+    assert "## Scores per strategy" not in report  # the one-dataset tables
+    assert log.read_text().count("fit") == 2 * 2
     first = pd.read_csv(out / "results.csv")
 
     # same run again: every cell is skipped, the results are the same
     assert main(argv) == 0
-    assert log.read_text().count("fit") == 2
+    assert log.read_text().count("fit") == 2 * 2
     second = pd.read_csv(out / "results.csv")
     pd.testing.assert_frame_equal(first, second)
 
     # the written config repeats the run exactly (nothing left to do)
     result = run(out / "config.yaml")
-    assert result["skipped"] == 5 * 2
-    assert log.read_text().count("fit") == 2
+    assert result["skipped"] == 2 * 5 * 2
+    assert log.read_text().count("fit") == 2 * 2
 
 
 def test_both_thresholds_are_written_and_resumed(tmp_path):
@@ -293,10 +294,10 @@ def test_sampler_params_shared_and_per_sampler():
         }
     )
     params = {spec.name: spec.params for spec in sampler_specs(config)}
-    assert params == {
+    assert params == {  # n_threads: the quick profile's
         "SMOTE": {},
-        "VAEOverSampler": {"max_steps": 7},
-        "GANOverSampler": {"max_steps": 3, "n_critic": 1},
+        "VAEOverSampler": {"max_steps": 7, "n_threads": 1},
+        "GANOverSampler": {"max_steps": 3, "n_critic": 1, "n_threads": 1},
     }
     with pytest.raises(BenchmarkError, match="unknown sampler"):
         sampler_specs(resolve_config({"sampler_params": {"nosuch": {"max_steps": 1}}}))
@@ -307,7 +308,7 @@ def test_profiles_fill_unset_fields_only():
     assert quick.datasets and quick.n_splits and quick.classifiers
     assert quick.n_jobs >= 1 and isinstance(quick.sampler_params, dict)
     mine = resolve_config({"n_jobs": 1, "sampler_params": {}, "n_splits": 2})
-    assert (mine.n_jobs, mine.sampler_params, mine.n_splits) == (1, {}, 2)
+    assert (mine.n_jobs, mine.sampler_params, mine.n_splits) == (1, quick.sampler_params, 2)
     full = resolve_config({"profile": "full"})
     assert full.sampler_params == {} and full.datasets == "all"
 

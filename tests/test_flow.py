@@ -277,7 +277,7 @@ def test_model_hyperparameters_reach_the_model():
     frame, _ = mixed_frame()
     spans = TabularEncoder().fit(frame).spans_
     sampler = FlowOverSampler(
-        n_transforms=5, hidden_dims=(8, 12), transform_type="spline", n_bins=4
+        n_transforms=5, hidden_dims=(8, 12), transform_type="spline", n_spline_bins=4
     )
     model = sampler._build_model(spans, 3)
     assert isinstance(model, ConditionalFlow)

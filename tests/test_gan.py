@@ -307,7 +307,7 @@ def test_hyperparameters_reach_the_model():
         n_critic=2,
         gp_weight=1.0,
         aux_weight=0.5,
-        temperature=0.5,
+        gumbel_temperature=0.5,
         ema_decay=0.9,
         mmd_weight=3.0,
     )

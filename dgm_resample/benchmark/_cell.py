@@ -122,12 +122,16 @@ class FitStore:
         Seconds of every fit made so far.
     used : set
         Keys asked for since the last :meth:`watch`.
+    resampler : str
+        Class name of the sampler fitted (``SMOTE``, ``SMOTENC``, ...; ``""``
+        before the first fit).
     """
 
     def __init__(self):
         self.fits = {}
         self.spent = 0.0
         self.used = set()
+        self.resampler = ""
 
     def __deepcopy__(self, memo):
         return self
@@ -167,6 +171,7 @@ class FoldSampler(BaseEstimator):
             start = time.perf_counter()
             y = np.asarray(y)
             sampler = build_sampler(self.spec, X, y, list(self.categorical), self.seed)
+            self.store.resampler = type(sampler).__name__
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 X_res, y_res = sampler.fit_resample(X, y)
@@ -194,6 +199,7 @@ def _row(task, classifier, threshold, **values):
     row.update({t: np.nan for t in TIME_COLUMNS})
     row["n_train"] = np.nan
     row["n_synthetic"] = np.nan
+    row["resampler"] = ""
     row["error"] = ""
     row.update(values)
     return row
@@ -416,7 +422,11 @@ def run_cell(task):
     except Exception as exc:
         out["rows"] = _error_rows(task, f"sampler: {_one_line(exc)}")
         return out
-    common = {"n_train": len(y_train), "n_synthetic": len(y_res) - len(y_train)}
+    common = {
+        "n_train": len(y_train),
+        "n_synthetic": len(y_res) - len(y_train),
+        "resampler": store.resampler,
+    }
     fold = Fold(X_train, y_train, X_test, y_test, cats, n_classes, positive)
     for name in task.classifiers:
         rows, record = _classifier_rows(task, name, fold, store, common)

@@ -53,7 +53,10 @@ class BenchmarkConfig:
         Parameters passed to every ``dgm_resample`` sampler, for example
         ``{"max_steps": 20}``; keys a sampler does not accept are skipped. A key
         naming one sampler (``"GANOverSampler"`` or ``"gan"``) with a dict value
-        sets parameters of that sampler only. ``None`` takes the profile's.
+        sets parameters of that sampler only. Merged into the profile's
+        ``sampler_params``: a key given replaces the profile's, a per-sampler
+        table is merged key by key; the value ``"default"`` leaves a parameter
+        at the sampler's own default.
     classifiers : list of str, optional
         Among ``lr``, ``knn``, ``tree``, ``mlp``, ``hgb`` (HistGradientBoosting)
         and ``lgbm`` (LightGBM, when installed).
@@ -77,7 +80,9 @@ class BenchmarkConfig:
         the default threshold); ``"all"`` tunes every strategy; ``None`` takes
         the profile's (``"all"`` when the profile has none).
     max_rows : int, optional
-        Stratified subsample of larger datasets to this many rows.
+        Stratified subsample of larger datasets to this many rows. ``None``
+        takes the profile's, except with ``data``: a user file is never
+        subsampled unless ``max_rows`` is given.
     fidelity : bool, default=False
         Also compute ``dgm_resample.metrics.evaluate_synthetic`` on the minority class.
     output : str, default="benchmark-results"
@@ -265,6 +270,33 @@ def _check_protocol(values):
         raise BenchmarkError("samplers is an empty list and no extra_samplers are given")
 
 
+def merge_sampler_params(base, update):
+    """``sampler_params`` ``update`` laid over ``base``.
+
+    Keys of ``update`` replace those of ``base``, except that a per-sampler
+    table (a dict value) is merged key by key into the table of the same key.
+
+    Parameters
+    ----------
+    base, update : dict or None
+
+    Returns
+    -------
+    dict
+        A new dict; neither argument is changed.
+    """
+    merged = {
+        key: dict(value) if isinstance(value, dict) else value
+        for key, value in (base or {}).items()
+    }
+    for key, value in (update or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = dict(value) if isinstance(value, dict) else value
+    return merged
+
+
 def resolve_config(config, overrides=None):
     """Fill a configuration from its profile.
 
@@ -274,25 +306,37 @@ def resolve_config(config, overrides=None):
         A config object, a dict of its fields or a TOML / YAML file.
     overrides : dict, optional
         Fields that replace the config's (the command-line options), except
-        ``extra_samplers``, which are appended to the config's.
+        ``extra_samplers``, which are appended to the config's, and
+        ``sampler_params``, which are merged into the config's.
 
     Returns
     -------
     BenchmarkConfig
-        A new config where every protocol field is set.
+        A new config where every protocol field is set. ``sampler_params``
+        is the profile's merged with the config's and the overrides' (per-
+        sampler tables key by key); ``max_rows`` is the profile's only when it
+        is unset and no ``data`` file is given.
     """
     values = _as_dict(config)
     overrides = dict(overrides or {})
     extra = list(values.get("extra_samplers") or []) + list(overrides.pop("extra_samplers", []))
+    params = merge_sampler_params(
+        values.get("sampler_params"), overrides.pop("sampler_params", None)
+    )
     values.update(overrides)
     values["extra_samplers"] = extra
+    values["sampler_params"] = params
     values = dataclasses.asdict(_from_dict(values))
     defaults = profile_defaults(values["profile"])
     for key, fallback in _PROFILE_FIELDS.items():
+        # a user file is never subsampled unless max_rows is given
+        if key == "max_rows" and values["data"] is not None:
+            continue
         if values[key] is None:
             values[key] = defaults.get(key, fallback)
-    if values["sampler_params"] is None:
-        values["sampler_params"] = dict(defaults.get("sampler_params", {}))
+    values["sampler_params"] = merge_sampler_params(
+        defaults.get("sampler_params"), values["sampler_params"]
+    )
     if values["datasets"] is None and values["data"] is None:
         values["datasets"] = defaults["datasets"]
     if isinstance(values["datasets"], str) and values["datasets"] != "all":

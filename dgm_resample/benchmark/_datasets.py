@@ -31,6 +31,9 @@ class Dataset:
         Why the dataset could not be loaded ("" when it was).
     digest : str
         Hash of the loaded table's content (part of every cell's key).
+    n_loaded : int or None
+        Rows before a stratified subsample (``max_rows``); ``None`` when the
+        table was not subsampled.
     """
 
     name: str
@@ -40,6 +43,7 @@ class Dataset:
     classes: list = field(default_factory=list)
     error: str = ""
     digest: str = ""
+    n_loaded: int | None = None
 
 
 def _one_line(exc):
@@ -299,6 +303,7 @@ def subsample(dataset, max_rows, seed):
         dataset.categorical,
         dataset.classes,
         digest=dataset.digest,
+        n_loaded=len(dataset.y),
     )
 
 

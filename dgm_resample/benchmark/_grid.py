@@ -100,12 +100,17 @@ def import_object(path):
         raise BenchmarkError(f"cannot import sampler {path!r}: {exc}") from None
 
 
+#: a ``sampler_params`` value that leaves the parameter at the sampler's default
+DEFAULT = "default"
+
+
 def _split_params(sampler_params, dgm_names):
     """Split ``sampler_params`` into shared parameters and per-sampler tables.
 
     A key that names a ``dgm_resample`` sampler (``"GANOverSampler"`` or an
     alias such as ``"gan"``) and holds a dict applies to that sampler only; it
     overrides the shared keys, which apply to every ``dgm_resample`` sampler.
+    The value ``"default"`` passes nothing (the sampler's own default).
     """
     shared, own = {}, {}
     for key, value in (sampler_params or {}).items():
@@ -134,6 +139,7 @@ def sampler_specs(config):
     for name in dict.fromkeys(names):
         kind = "builtin" if name in BUILTIN_SAMPLERS else "dgm"
         params = {**shared, **own.get(name, {})} if kind == "dgm" else {}
+        params = {k: v for k, v in params.items() if not (isinstance(v, str) and v == DEFAULT)}
         specs.append(SamplerSpec(name, kind, name, params))
     for extra in config.extra_samplers:
         if "path" not in extra:

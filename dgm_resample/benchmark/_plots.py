@@ -161,13 +161,19 @@ def reliability_plots(calibration, folder):
 
 
 def write_plots(folder, results, means, fidelity, calibration=None):
-    """Write every figure of the report into ``folder``."""
-    for metric in METRICS:
-        cd_diagram(
-            ranks(means, metric), folder / f"cd_{metric}.png", f"critical difference: {metric}"
-        )
-    mean_rank_plot(means, folder / "mean_ranks.png")
-    quality_time_plot(results, means, folder / "quality_vs_time.png")
+    """Write every figure of the report into ``folder``.
+
+    The rank figures (critical differences, mean ranks, quality against time)
+    need several datasets; a one-dataset run gets the reliability and
+    fidelity figures only.
+    """
+    if results["dataset"].nunique() > 1:
+        for metric in METRICS:
+            cd_diagram(
+                ranks(means, metric), folder / f"cd_{metric}.png", f"critical difference: {metric}"
+            )
+        mean_rank_plot(means, folder / "mean_ranks.png")
+        quality_time_plot(results, means, folder / "quality_vs_time.png")
     if fidelity is not None and not fidelity.empty:
         fidelity_plots(fidelity, folder)
     if calibration is not None and not calibration.empty:

@@ -1,4 +1,9 @@
-"""The Markdown report: verdict, ranks, statistical tests, probability quality, times."""
+"""The Markdown report: verdict, ranks, statistical tests, probability quality, times.
+
+A run on several datasets gets rank statistics over the dataset x classifier
+blocks; a run on one dataset gets means with intervals over the folds and
+paired differences instead (:mod:`._single`).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ import json
 
 import numpy as np
 
-from ._grid import REFERENCE, slug
+from ._grid import BUILTIN_SAMPLERS, REFERENCE, slug
 from ._scoring import LOWER_IS_BETTER, METRICS
+from ._single import display_name, section_differences, section_scores
+from ._single import section_verdict as one_dataset_verdict
 from ._stats import (
     fold_means,
     friedman,
@@ -151,8 +158,68 @@ def _section_probability(means, classifiers):
     return parts + [""]
 
 
-def _section_time(results):
+#: why a built-in strategy ran as another class, by that class
+_WHY = {"SMOTENC": "mixed tables", "SMOTEN": "all-categorical tables"}
+
+
+def resampler_labels(results):
+    """Names of what ran, for the built-in strategies that choose their class per table.
+
+    The ``SMOTE`` strategy runs SMOTENC on a table with categorical columns and
+    SMOTEN on an all-categorical one (``results.csv``'s ``resampler``).
+
+    Returns
+    -------
+    labels : dict
+        Strategy -> the name the report gives it: the class that ran on a
+        one-dataset run (``"SMOTENC"``), else the strategy with the classes
+        that ran (``"SMOTE (SMOTENC on mixed tables)"``).
+    notes : list of str
+        One sentence per such strategy, naming the tables.
+    """
+    if "resampler" not in results:
+        return {}, []
+    ran = results[(results["resampler"] != "") & results["sampler"].isin(BUILTIN_SAMPLERS)]
+    one = results["dataset"].nunique() == 1
+    labels, notes = {}, []
+    for sampler, rows in ran.groupby("sampler", sort=False):
+        tables = {}
+        for dataset, name in rows.groupby("dataset")["resampler"].first().items():
+            tables.setdefault(name, []).append(f"`{dataset}`")
+        if set(tables) == {sampler}:
+            continue
+        if one:
+            (name,) = tables
+            labels[sampler] = name
+            notes.append(
+                f"`{sampler}` ran as {name} on this table; the report calls it {name} "
+                f"(`{sampler}` in results.csv)."
+            )
+            continue
+        kinds = [f"{n} on {_WHY.get(n, 'some tables')}" for n in tables if n != sampler]
+        labels[sampler] = f"{sampler} ({', '.join(kinds)})"
+        order = sorted(tables, key=lambda n: n == sampler)  # the plain class last
+        ran_as = "; as ".join(f"{n} on {', '.join(tables[n])}" for n in order)
+        notes.append(f"`{sampler}` ran as {ran_as}.")
+    return labels, notes
+
+
+def _subsampled_line(subsampled, max_rows):
+    """The report's line on the datasets cut to ``max_rows`` rows (empty when none was)."""
+    if not subsampled:
+        return []
+    cuts = "; ".join(f"`{name}` {a:,} -> {b:,} rows" for name, (a, b) in subsampled.items())
+    return [
+        f"Subsampled (stratified) to max_rows = {max_rows}: {cuts}. `--max-rows N` sets "
+        "another cap; a `--data` file is cut only when `--max-rows` is given.",
+        "",
+    ]
+
+
+def _section_time(results, single=False, labels=None):
     table = time_table(results)
+    if single:
+        table = table.rename(index=lambda s: display_name(s, labels or {}))
     table.index.name = "strategy"
     return [
         "## Time per strategy",
@@ -163,8 +230,7 @@ def _section_time(results):
         "",
         _markdown(table),
         "",
-        "![quality vs time](quality_vs_time.png)",
-        "",
+        *([] if single else ["![quality vs time](quality_vs_time.png)", ""]),
     ]
 
 
@@ -213,7 +279,7 @@ def _thresholds_line(results, config):
     )
 
 
-def write_report(path, results, fidelity, config, dgm_names=()):
+def write_report(path, results, fidelity, config, dgm_names=(), subsampled=None):
     """Write ``report.md``.
 
     Parameters
@@ -225,19 +291,33 @@ def write_report(path, results, fidelity, config, dgm_names=()):
     config : BenchmarkConfig
     dgm_names : sequence of str
         The ``dgm_resample`` samplers (the verdict compares the best of them).
+    subsampled : dict, optional
+        Dataset -> ``(rows loaded, rows kept)`` for the datasets cut to
+        ``config.max_rows`` rows.
+
+    Returns
+    -------
+    list of str
+        The verdict's lines of a one-dataset report (for the console); empty
+        for several datasets.
     """
     means = fold_means(results)
     classifiers = list(dict.fromkeys(results["classifier"]))
+    n_datasets = results["dataset"].nunique()
+    labels, notes = resampler_labels(results)
     parts = [
         "# Benchmark report",
         "",
-        f"{results['dataset'].nunique()} datasets, {results['sampler'].nunique()} strategies, "
+        f"{n_datasets} dataset{'' if n_datasets == 1 else 's'}, "
+        f"{results['sampler'].nunique()} strategies, "
         f"{len(classifiers)} classifiers, {config.n_repeats} x {config.n_splits}-fold "
         f"stratified CV, seed {config.seed}. Configuration: `config.yaml`; "
         "rows: `results.csv`. " + _thresholds_line(results, config),
         "",
         "Datasets: " + ", ".join(f"`{d}`" for d in sorted(results["dataset"].unique())) + ".",
         "",
+        *_subsampled_line(subsampled, config.max_rows),
+        *([" ".join(notes), ""] if notes else []),
     ]
     if config.sampler_params:
         parts += [
@@ -245,12 +325,32 @@ def write_report(path, results, fidelity, config, dgm_names=()):
             f"defaults): `{json.dumps(config.sampler_params, sort_keys=True)}`.",
             "",
         ]
-    parts += section_verdict(results, means, classifiers, config, dgm_names)
-    parts += _section_ranks(means, classifiers)
-    parts += _section_wilcoxon(means)
-    parts += _section_friedman(means)
-    parts += _section_probability(means, classifiers)
-    parts += _section_time(results)
+    lines = []
+    if n_datasets == 1:
+        key_metric = config.threshold_metric if config.threshold_metric in METRICS else "f1"
+        args = (results, config, classifiers, key_metric)
+        verdict, lines = one_dataset_verdict(*args, set(dgm_names), labels)
+        parts += verdict
+        parts += section_scores(*args, labels)
+        parts += section_differences(*args, labels)
+        parts += [
+            "## Reliability diagrams",
+            "",
+            "Per sampler and classifier, the positive-class probability in 10 equal-width "
+            "bins pooled over every test fold: mean predicted probability against observed "
+            "frequency (the diagonal is perfect calibration).",
+            "",
+        ]
+        samplers = dict.fromkeys(means["sampler"])
+        parts += [f"![reliability {s}](reliability_{slug(s)}.png)" for s in samplers] + [""]
+    else:
+        parts += section_verdict(results, means, classifiers, config, dgm_names, labels)
+        parts += _section_ranks(means, classifiers)
+        parts += _section_wilcoxon(means)
+        parts += _section_friedman(means)
+        parts += _section_probability(means, classifiers)
+    parts += _section_time(results, single=n_datasets == 1, labels=labels)
     parts += _section_fidelity(fidelity)
     parts += _section_errors(results)
     path.write_text("\n".join(parts), encoding="utf-8")
+    return lines

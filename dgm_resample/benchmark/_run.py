@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -77,6 +78,9 @@ def _results_frame(rows):
     for col in _NUMERIC:
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     frame["error"] = frame["error"].fillna("").astype(str)
+    if "resampler" not in frame:  # cells stored before the column existed
+        frame["resampler"] = ""
+    frame["resampler"] = frame["resampler"].fillna("").astype(str)
     return frame.sort_values(SORT_KEYS, kind="mergesort").reset_index(drop=True)
 
 
@@ -112,6 +116,20 @@ def _check_scored(results):
     raise BenchmarkError(f"no cell could be scored (see results.csv): {reason}")
 
 
+def _announce_subsampled(subsampled, max_rows):
+    """Say on stderr, before the cells run, which datasets are cut to ``max_rows`` rows."""
+    if not subsampled:
+        return
+    lines = [f"  {name}: {a:,} -> {b:,} rows" for name, (a, b) in subsampled.items()]
+    print(
+        f"dgm-resample benchmark: stratified subsample to max_rows = {max_rows} "
+        "(--max-rows N sets another cap):",
+        *lines,
+        sep="\n",
+        file=sys.stderr,
+    )
+
+
 def run(config, overrides=None):
     """Run a benchmark and write its results.
 
@@ -127,7 +145,9 @@ def run(config, overrides=None):
     dict
         ``output`` (Path), ``results`` (DataFrame), ``fidelity`` (DataFrame or
         None), ``calibration`` (DataFrame or None), ``summary`` (mean rank
-        table) and ``skipped`` (cells already done).
+        table), ``skipped`` (cells already done), ``subsampled`` (dataset ->
+        rows loaded and rows kept, for the datasets cut to ``max_rows``) and
+        ``verdict`` (the verdict's lines of a one-dataset run, else empty).
 
     Raises
     ------
@@ -144,6 +164,8 @@ def run(config, overrides=None):
     check_classifiers(config.classifiers)
     samplers = sampler_specs(config)
     datasets = [load_spec(spec, config) for spec in dataset_specs(config)]
+    subsampled = {d.name: (d.n_loaded, len(d.y)) for d in datasets if d.n_loaded is not None}
+    _announce_subsampled(subsampled, config.max_rows)
     folder = Path(config.output)
     cells_dir = folder / "cells"
     cells_dir.mkdir(parents=True, exist_ok=True)
@@ -162,7 +184,9 @@ def run(config, overrides=None):
     if fidelity is not None:
         fidelity.to_csv(folder / "fidelity.csv", index=False)
     means = fold_means(results)
-    write_report(folder / "report.md", results, fidelity, config, dgm_sampler_names())
+    verdict = write_report(
+        folder / "report.md", results, fidelity, config, dgm_sampler_names(), subsampled
+    )
     write_plots(folder, results, means, fidelity, calibration)
     return {
         "output": folder,
@@ -171,4 +195,6 @@ def run(config, overrides=None):
         "calibration": calibration,
         "summary": summary_table(means),
         "skipped": len(tasks) - len(todo),
+        "subsampled": subsampled,
+        "verdict": verdict,
     }

@@ -15,6 +15,8 @@ from ._scoring import LOWER_IS_BETTER, METRICS, NOT_APPLICABLE, PROBABILITY_METR
 
 #: a difference smaller than this is a tie
 TIE = 1e-12
+#: coverage of the intervals of a one-dataset report
+CONFIDENCE = 0.95
 #: suffix of the strategies scored at a tuned threshold
 TUNED = "+tuned"
 
@@ -196,6 +198,68 @@ def nemenyi_cd(k, n, alpha=0.05):
     """Nemenyi critical difference of mean ranks for ``k`` strategies on ``n`` blocks."""
     q = stats.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
     return float(q * np.sqrt(k * (k + 1) / (6.0 * n)))
+
+
+def fold_values(results, classifier, metric):
+    """The fold values of ``metric`` for one classifier on one dataset.
+
+    Parameters
+    ----------
+    results : DataFrame
+        ``results.csv`` rows of one dataset.
+    classifier : str
+    metric : str
+
+    Returns
+    -------
+    DataFrame
+        Index (repeat, fold), columns the strategies that apply; NaN where a
+        fold failed. The rows of two strategies pair up: the same split.
+    """
+    rows = results[(results["classifier"] == classifier) & (results["status"] != NOT_APPLICABLE)]
+    rows = rows.assign(
+        strategy=[strategy_name(s, t) for s, t in rows[["sampler", "threshold"]].values]
+    )
+    return rows.pivot_table(
+        index=["repeat", "fold"], columns="strategy", values=metric, dropna=False, aggfunc="first"
+    )
+
+
+def corrected_interval(values, n_splits, confidence=CONFIDENCE):
+    """Mean and two-sided interval of values measured on the folds of k-fold CV.
+
+    The corrected resampled t interval (Nadeau and Bengio, 2003; Bouckaert
+    and Frank, 2004): the ``n`` values of ``n_repeats x n_splits`` folds
+    share training rows, so their variance ``s^2`` is inflated to
+    ``s^2 (1 / n + 1 / (n_splits - 1))`` (test over training rows) before
+    taking the t quantile with ``n - 1`` degrees of freedom. Paired
+    differences of two strategies over the same folds go in the same way.
+
+    Parameters
+    ----------
+    values : array-like
+        One value per fold; NaN (a failed fold) is left out.
+    n_splits : int
+        Folds per repeat (``k``).
+    confidence : float, default=0.95
+
+    Returns
+    -------
+    tuple of float
+        ``(mean, low, high)``; ``low`` and ``high`` are NaN with fewer than
+        two values.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    if n == 0:
+        return np.nan, np.nan, np.nan
+    mean = float(values.mean())
+    if n < 2:
+        return mean, np.nan, np.nan
+    scale = values.std(ddof=1) * np.sqrt(1.0 / n + 1.0 / (n_splits - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * scale)
+    return mean, mean - half, mean + half
 
 
 def time_table(results):

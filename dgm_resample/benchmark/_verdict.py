@@ -60,7 +60,13 @@ def _count(n, word):
     return f"{n} {word if n == 1 else plural}"
 
 
-def _best_lines(ranks, values):
+def _label(strategy, labels):
+    """``strategy`` under the name of what ran (see ``_report.resampler_labels``)."""
+    plain = strategy.removesuffix(TUNED)
+    return labels.get(plain, plain) + (TUNED if strategy.endswith(TUNED) else "")
+
+
+def _best_lines(ranks, values, labels):
     lines = []
     for metric in METRICS:
         order = ranks[metric].dropna().sort_values()
@@ -69,7 +75,8 @@ def _best_lines(ranks, values):
         best = order.index[0]
         value = values[metric].get(best, np.nan)
         lines.append(
-            f"{metric}: `{best}` (mean {_fmt(value, '.4f')}, mean rank {_fmt(order.iloc[0], '.2f')})"
+            f"{metric}: `{_label(best, labels)}` (mean {_fmt(value, '.4f')}, mean rank "
+            f"{_fmt(order.iloc[0], '.2f')})"
         )
     return "Best strategy per metric: " + "; ".join(lines) + "."
 
@@ -86,12 +93,12 @@ def _cost_line(times, names):
     return "Cost per fold: " + "; ".join(parts) + "." if parts else ""
 
 
-def _classifier_verdict(results, means, classifier, key_metric, dgm_names):
+def _classifier_verdict(results, means, classifier, key_metric, dgm_names, labels):
     sub = means[means["classifier"] == classifier]
     ranks = mean_rank_table(sub)
     tables = {m: metric_table(sub, m) for m in METRICS}
     values = {m: tables[m].mean() for m in METRICS}
-    parts = [f"### {classifier}", "", _best_lines(ranks, values), ""]
+    parts = [f"### {classifier}", "", _best_lines(ranks, values, labels), ""]
     dgm = [s for s in ranks.index if s.removesuffix(TUNED) in dgm_names]
     baselines = []
     for options in BASELINES:
@@ -128,7 +135,7 @@ def _classifier_verdict(results, means, classifier, key_metric, dgm_names):
     return parts
 
 
-def section_verdict(results, means, classifiers, config, dgm_names):
+def section_verdict(results, means, classifiers, config, dgm_names, labels=None):
     """The verdict section of ``report.md`` (a list of Markdown lines).
 
     Per classifier: the strategy with the best mean rank on every metric (its
@@ -137,7 +144,8 @@ def section_verdict(results, means, classifiers, config, dgm_names):
     held against no resampling at a tuned threshold (``none`` when no
     threshold was tuned) and against ``class_weight``: win / tie / loss over
     datasets and the Wilcoxon signed-rank p-value; and the seconds per fold
-    each of them costs.
+    each of them costs. ``labels`` names strategies after what ran
+    (``SMOTE`` as ``SMOTE (SMOTENC on mixed tables)``).
     """
     key_metric = config.threshold_metric if config.threshold_metric in METRICS else "f1"
     parts = [
@@ -151,5 +159,7 @@ def section_verdict(results, means, classifiers, config, dgm_names):
         "",
     ]
     for classifier in classifiers:
-        parts += _classifier_verdict(results, means, classifier, key_metric, set(dgm_names))
+        parts += _classifier_verdict(
+            results, means, classifier, key_metric, set(dgm_names), labels or {}
+        )
     return parts
