@@ -32,7 +32,7 @@ from ._training import (
     split_validation,
     torch_threads,
 )
-from ._validation import as_frame
+from ._validation import as_frame, to_pandas
 from .nn.rng import local_draws
 
 #: classes to over-sample need at least this many rows
@@ -137,6 +137,7 @@ class BaseDGMOverSampler(BaseOverSampler):
                 f"{type(self).__name__} does not accept sparse input; pass a dense array "
                 "or a DataFrame."
             )
+        X = to_pandas(X)
         frame = as_frame(X)
         check_consistent_length(frame, y)
         if frame.shape[0] == 0:

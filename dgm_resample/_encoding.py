@@ -19,7 +19,11 @@ from sklearn.utils._param_validation import Integral, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._dtypes import add_offsets, cast_series, integer_dtype, numeric_input, round_into
-from ._validation import as_frame, resolve_categorical
+from ._validation import (
+    as_frame,
+    resolve_categorical,
+    to_pandas,
+)
 
 NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
 
@@ -83,11 +87,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
       missing); a categorical column with missing values gets a missing level.
 
     :meth:`inverse_transform` decodes model output back to the input's container,
-    column names, column order and dtypes. Integer columns (and float columns
-    whose values are all whole numbers) are rounded and clipped to the observed
-    range; numeric columns are clipped to the observed range; categorical
-    columns only take observed levels. On encoded training rows it returns the
-    original table (up to floating point rounding of non-integer numbers).
+    column names, column order and dtypes (Arrow-backed, nullable and sparse
+    ones included). Integer columns (and float columns whose values are all
+    whole numbers) are rounded and clipped to the observed range; numeric
+    columns are clipped to the observed range; categorical columns only take
+    observed levels. On encoded training rows it returns the original table (up
+    to floating point rounding of non-integer numbers; a NaN in a nullable or
+    Arrow float column, which is modelled as missing, comes back as ``<NA>``).
 
     Parameters
     ----------
@@ -154,10 +160,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             The fitted encoder.
         """
         self._validate_params()
-        frame = as_frame(X)
+        source = to_pandas(X)
+        frame = as_frame(source)
         if frame.shape[0] == 0:
             raise ValueError("Cannot encode an empty table.")
-        self._record_container(X, frame)
+        self._record_container(X, source, frame)
         self.categorical_mask_ = resolve_categorical(frame, self.categorical_features)
         columns, numeric_values, start = [], [], 0
         for j, name in enumerate(frame.columns):
@@ -185,12 +192,19 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             self.scaler_ = self._make_scaler(frame.shape[0]).fit(np.column_stack(numeric_values))
         return self
 
-    def _record_container(self, X, frame):
-        self.input_is_frame_ = isinstance(X, pd.DataFrame)
+    def _record_container(self, X, source, frame):
+        """Remember what ``inverse_transform`` gives back: container, columns, dtypes.
+
+        ``source`` is ``X`` as :func:`to_pandas` gives it (``X`` itself unless it
+        is a polars or interchange table), ``frame`` as :func:`as_frame` gives
+        it. The dtypes are the user's (Arrow-backed, sparse, ...), not those the
+        columns are modelled in.
+        """
+        self.input_is_frame_ = isinstance(source, pd.DataFrame)
         self.feature_names_ = list(frame.columns)
         self.n_features_in_ = frame.shape[1]
-        self.dtypes_ = list(frame.dtypes) if self.input_is_frame_ else None
-        self.array_dtype_ = None if self.input_is_frame_ else np.asarray(X).dtype
+        self.dtypes_ = list(source.dtypes) if self.input_is_frame_ else None
+        self.array_dtype_ = None if self.input_is_frame_ else np.asarray(source).dtype
 
     def _fit_categorical(self, name, series, missing, start):
         observed = pd.unique(series[~missing])
@@ -268,7 +282,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             The encoded rows: ``n_encoded_`` columns laid out as ``spans_`` describes.
         """
         check_is_fitted(self, "spans_")
-        frame = as_frame(X)
+        source = to_pandas(X)
+        frame = as_frame(source)
         if frame.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {frame.shape[1]} features, but the encoder was fitted with "
