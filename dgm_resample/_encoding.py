@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._dtypes import add_offsets, cast_series, integer_dtype, numeric_input, round_into
 from ._validation import (
+    align_columns,
     as_frame,
     resolve_categorical,
     to_pandas,
@@ -206,6 +207,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.dtypes_ = list(source.dtypes) if self.input_is_frame_ else None
         self.array_dtype_ = None if self.input_is_frame_ else np.asarray(source).dtype
 
+    def _has_feature_names(self):
+        return self.input_is_frame_ and all(isinstance(c, str) for c in self.feature_names_)
+
     def _fit_categorical(self, name, series, missing, start):
         observed = pd.unique(series[~missing])
         try:
@@ -271,6 +275,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Encode ``X`` to a float32 matrix of shape ``(n_samples, n_encoded_)``.
 
+        A DataFrame is read by column name when the encoder was fitted on a
+        DataFrame with string column names (scikit-learn's feature names): its
+        columns may come in any order, and missing or unexpected columns raise
+        a ``ValueError`` naming them. Other tables are read by position.
+
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
@@ -284,6 +293,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "spans_")
         source = to_pandas(X)
         frame = as_frame(source)
+        if self._has_feature_names() and isinstance(source, pd.DataFrame):
+            frame = align_columns(frame, self.feature_names_, "X", "the table seen in fit")
         if frame.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {frame.shape[1]} features, but the encoder was fitted with "
@@ -302,14 +313,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             if column.kind == CATEGORICAL:
                 self._encode_categorical(column, series, missing, out)
             elif column.kind == BINARY:
-                if column.boolean:
-                    hits = series.astype("boolean").fillna(False).to_numpy(dtype=bool)
-                else:
-                    hits = np.zeros(n, dtype=bool)
-                    present = series[~missing]
-                    exact = integer_dtype(present) if column.exact is not None else None
-                    hits[~missing] = present.to_numpy(dtype=exact or np.float64) == column.values[1]
-                out[:, column.span.start] = hits
+                out[:, column.span.start] = self._encode_binary(column, series, missing)
             else:
                 numeric_cols.append((column.span.start, numeric_input(column, series, missing)))
         if numeric_cols:
@@ -317,6 +321,22 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             scaled = self.scaler_.transform(np.column_stack([v for _, v in numeric_cols]))
             out[:, starts] = np.nan_to_num(scaled, nan=0.0)
         return out
+
+    @staticmethod
+    def _encode_binary(column, series, missing):
+        """0 / 1 of a binary column; a numeric value goes to the nearer of the two.
+
+        Values outside the pair are clipped as numeric columns are: below the
+        smaller value gives 0, above the larger 1; between them, the nearer one
+        (the larger at the midpoint).
+        """
+        if column.boolean:
+            return series.astype("boolean").fillna(False).to_numpy(dtype=bool)
+        low, high = column.bounds
+        # exact distances from the smaller value for integer columns, floats otherwise
+        values = numeric_input(column, series, missing)
+        midpoint = (high - low) / 2 if column.exact is not None else low / 2 + high / 2
+        return ~missing & (np.nan_to_num(values, nan=-np.inf) >= midpoint)
 
     def _encode_categorical(self, column, series, missing, out):
         levels = column.values

@@ -6,7 +6,8 @@ the door), bring each column to a dtype the package models (Arrow-backed
 columns to their pandas equivalents, sparse columns dense, NaN in nullable
 float columns to missing), refuse what cannot be modelled (duplicated column
 names, date, time, duration, period, interval, binary, decimal, nested and
-complex columns, infinite values) and decide which columns are categorical.
+complex columns, infinite values), align a table on the columns seen before,
+and decide which columns are categorical.
 """
 
 from __future__ import annotations
@@ -236,13 +237,37 @@ def as_frame(X, name="X"):
     return frame
 
 
+def align_columns(frame, columns, name, reference):
+    """``frame`` with the columns ``columns``, in their order, found by label.
+
+    Raises a ``ValueError`` naming the labels missing from ``frame`` and those
+    not in ``columns``; ``name`` and ``reference`` name the two tables.
+    """
+    present = list(frame.columns)
+    missing = [c for c in columns if c not in present]
+    extra = [c for c in present if c not in list(columns)]
+    if missing or extra:
+        raise ValueError(
+            f"{name} and {reference} have different columns: missing from {name}: {missing}, "
+            f"not in {reference}: {extra}. Columns are matched by name; their order may differ."
+        )
+    if present == list(columns):
+        return frame
+    return frame[list(columns)]
+
+
 def _selected(categorical_features, columns, n_features, name):
     """Mask of the columns named by ``categorical_features`` (``None`` if it names none)."""
     if categorical_features is None or (
         isinstance(categorical_features, str) and categorical_features == "auto"
     ):
         return None
-    selected = np.asarray(categorical_features)
+    items = list(categorical_features)
+    if any(isinstance(s, tuple) for s in items):  # MultiIndex labels, kept whole
+        selected = np.empty(len(items), dtype=object)
+        selected[:] = items
+    else:
+        selected = np.asarray(categorical_features)
     if selected.size == 0:
         return None
     mask = np.zeros(n_features, dtype=bool)

@@ -418,6 +418,43 @@ def test_a_column_of_arrow_nulls_and_sparse_matrices_are_refused():
         TabularEncoder().fit(sparse.csr_matrix(np.eye(4)))
 
 
+def test_transform_reads_a_frame_by_column_name():
+    frame, _ = mixed_frame(with_nan=False)
+    encoder = TabularEncoder(random_state=0).fit(frame)
+    reordered = frame[list(reversed(frame.columns))]
+    np.testing.assert_array_equal(encoder.transform(reordered), encoder.transform(frame))
+    with pytest.raises(ValueError, match=r"missing from X: \['city'\], not in .*: \['town'\]"):
+        encoder.transform(frame.rename(columns={"city": "town"}))
+    with pytest.raises(ValueError, match=r"missing from X: \['city'\]"):
+        encoder.transform(frame.drop(columns=["city"]))
+    # arrays are read by position
+    numbers = frame[["num", "count"]]
+    encoder = TabularEncoder(random_state=0).fit(numbers)
+    np.testing.assert_array_equal(encoder.transform(numbers.to_numpy()), encoder.transform(numbers))
+
+
+def test_two_valued_column_encodes_new_values_to_the_nearer_value():
+    frame = pd.DataFrame({"t": [0, 1] * 10, "f": [0.5, 2.5] * 10, "x": np.arange(20.0)})
+    encoder = TabularEncoder().fit(frame)
+    assert [c.kind for c in encoder.columns_[:2]] == ["binary", "binary"]
+    new = pd.DataFrame({"t": [5, -3, 0, 1], "f": [9.0, -1.0, 1.0, 2.0], "x": [1.0] * 4})
+    back = encoder.inverse_transform(encoder.transform(new))
+    assert back["t"].tolist() == [1, 0, 0, 1]  # clipped to the pair, as numeric columns are
+    assert back["f"].tolist() == [2.5, 0.5, 0.5, 2.5]  # the nearer of the two values
+
+
+def test_categorical_features_can_name_multiindex_columns():
+    frame = pd.DataFrame(
+        {("g", "code"): [1, 2, 3, 1, 2, 3], ("g", "x"): np.arange(6.0), ("h", "c"): list("abcabc")}
+    )
+    encoder = TabularEncoder(categorical_features=[("g", "code")]).fit(frame)
+    np.testing.assert_array_equal(encoder.categorical_mask_, [True, False, True])
+    back = encoder.inverse_transform(encoder.transform(frame))
+    assert back[("g", "code")].tolist() == [1, 2, 3, 1, 2, 3]
+    with pytest.raises(ValueError, match="unknown columns"):
+        TabularEncoder(categorical_features=[("g", "nope")]).fit(frame)
+
+
 def test_sparse_columns_keep_their_dtype_when_decoded():
     values = np.r_[np.zeros(30), np.arange(1.0, 11.0)]
     frame = pd.DataFrame({"s": pd.arrays.SparseArray(values), "x": np.arange(40.0)})

@@ -323,3 +323,17 @@ def test_sample_keeps_sparse_columns_sparse(cls):
     X_res, _ = sampler.fit_resample(frame, y)
     assert list(X_res.dtypes) == list(frame.dtypes)
     assert list(sampler.sample(5, 1).dtypes) == list(frame.dtypes)
+
+
+@pytest.mark.parametrize("cls", LIKELIHOOD, ids=lambda cls: cls.__name__)
+def test_score_samples_reads_columns_by_name(cls):
+    X, y = make_classification(
+        n_samples=80, n_features=3, n_informative=2, n_redundant=0, weights=[0.7], random_state=0
+    )
+    frame = pd.DataFrame({"a": X[:, 0], "b": 10 * X[:, 1] + 50, "c": X[:, 2]})
+    sampler = tiny(cls)
+    sampler.fit_resample(frame, y)
+    expected = sampler.score_samples(frame, y)
+    np.testing.assert_allclose(sampler.score_samples(frame[["c", "a", "b"]], y), expected)
+    with pytest.raises(ValueError, match=r"missing from X: \['b'\]"):
+        sampler.score_samples(frame[["a", "c"]], y)
