@@ -18,10 +18,11 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils._param_validation import Integral, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._dtypes import add_offsets, cast_series, integer_dtype, numeric_input, round_into
+from ._dtypes import add_offsets, cast_series, numeric_input, round_into
 from ._validation import (
     align_columns,
     as_frame,
+    integer_dtype,
     resolve_categorical,
     to_pandas,
 )

@@ -87,6 +87,31 @@ def holds_numbers(series):
     )
 
 
+def integer_dtype(series):
+    """The NumPy integer dtype holding an integer column exactly, else ``None``.
+
+    NumPy and nullable integer columns give their own; an object column of
+    Python integers (a column of an object array) gives int64 or uint64.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype):
+        return np.dtype(getattr(dtype, "numpy_dtype", dtype))
+    if (
+        pd.api.types.is_object_dtype(dtype)
+        and pd.api.types.infer_dtype(series, skipna=True) == "integer"
+    ):
+        values = series.dropna()
+        for candidate in (np.int64, np.uint64):
+            try:
+                values.to_numpy(dtype=candidate)
+            except (OverflowError, ValueError, TypeError):
+                continue
+            return np.dtype(candidate)
+    return None
+
+
 def _float_values(series):
     """The column as floats (NaN for missing) if it holds numbers, else ``None``."""
     if pd.api.types.is_bool_dtype(series.dtype) or not holds_numbers(series):
