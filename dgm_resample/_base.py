@@ -32,7 +32,11 @@ from ._training import (
     split_validation,
     torch_threads,
 )
-from ._validation import as_frame, to_pandas
+from ._validation import (
+    as_frame,
+    class_label,
+    to_pandas,
+)
 from .nn.rng import local_draws
 
 #: classes to over-sample need at least this many rows
@@ -362,7 +366,8 @@ class BaseDGMOverSampler(BaseOverSampler):
         n_samples : int
             Number of rows to generate.
         y : label
-            A class the sampler was fitted to generate.
+            A class the sampler was fitted to generate (or its one-hot row,
+            for a sampler fitted on one-hot labels).
         random_state : int, RandomState instance or None, default=None
             Seed of the generation; the same value gives the same rows.
 
@@ -373,6 +378,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         """
         _check_trained(self)
         self._validate_params()
+        y = class_label(y, self.classes_)
         if (
             not isinstance(n_samples, numbers.Integral)
             or isinstance(n_samples, bool)

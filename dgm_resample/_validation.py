@@ -356,3 +356,52 @@ def resolve_categorical(frames, categorical_features, *, booleans=False, name="X
             )
         )
     return selected | in_any(lambda s: not holds_numbers(s))
+
+
+def _one_hot_labels(rows, classes, name):
+    """The classes of the rows of a one-hot matrix, or a ``ValueError``."""
+    rows = np.asarray(rows)
+    one_hot = rows.shape[1] == len(classes) and (
+        np.isin(rows, (0, 1)).all() and (rows.sum(axis=1) == 1).all()
+    )
+    if not one_hot:
+        raise ValueError(
+            f"{name} is not one class label per row, nor one-hot rows over the "
+            f"{len(classes)} fitted classes (a single 1 per row): pass class labels."
+        )
+    return np.asarray(classes)[rows.argmax(axis=1)]
+
+
+def class_label(y, classes):
+    """The one class ``sample`` draws: ``y`` itself, or the class of a one-hot row.
+
+    A sampler fitted on a one-hot ``y`` (as ``fit_resample`` accepts) takes a
+    label of ``classes`` or a one-hot row over them; any other sequence raises
+    a ``ValueError`` asking for one label.
+    """
+    if np.ndim(y) == 0:
+        return y
+    if np.ndim(y) != 1:
+        raise ValueError(f"y must be one class label, got an array of shape {np.shape(y)}.")
+    try:
+        return _one_hot_labels(np.asarray(y)[None, :], classes, "y")[0]
+    except ValueError:
+        example = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
+        raise ValueError(
+            f"y must be one class label (a scalar such as {example!r}) or a one-hot row "
+            f"over the {len(classes)} fitted classes; got {list(y)!r}."
+        ) from None
+
+
+def class_labels(y, classes, n_rows):
+    """The class of each of ``n_rows`` rows: labels, one label for all, or one-hot rows.
+
+    Returns an object array of ``n_rows`` labels (lengths are checked by the
+    caller); a 2D ``y`` must be one-hot over ``classes`` (the form
+    ``fit_resample`` accepts) and gives the class of each row.
+    """
+    if np.ndim(y) == 0:
+        return np.full(n_rows, y, dtype=object)
+    if np.ndim(y) == 2:
+        return _one_hot_labels(y, classes, "y").astype(object)
+    return np.asarray(y, dtype=object)

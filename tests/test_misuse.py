@@ -337,3 +337,18 @@ def test_score_samples_reads_columns_by_name(cls):
     np.testing.assert_allclose(sampler.score_samples(frame[["c", "a", "b"]], y), expected)
     with pytest.raises(ValueError, match=r"missing from X: \['b'\]"):
         sampler.score_samples(frame[["a", "c"]], y)
+
+
+@pytest.mark.parametrize("cls", LIKELIHOOD, ids=lambda cls: cls.__name__)
+def test_one_hot_labels_work_in_score_samples_and_sample(cls):
+    X, y = make_classification(n_samples=80, weights=[0.7], random_state=0)
+    one_hot = np.eye(2, dtype=int)[y]
+    sampler = tiny(cls)
+    sampler.fit_resample(X, one_hot)
+    np.testing.assert_allclose(sampler.score_samples(X, one_hot), sampler.score_samples(X, y))
+    rows = sampler.sample(3, [0, 1], random_state=0)
+    np.testing.assert_array_equal(rows, sampler.sample(3, 1, random_state=0))
+    with pytest.raises(ValueError, match=r"one class label .* got \[1\]"):
+        sampler.sample(2, [1])
+    with pytest.raises(ValueError, match="one-hot rows over the 2 fitted classes"):
+        sampler.score_samples(X[:2], np.ones((2, 2)))
