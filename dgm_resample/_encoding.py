@@ -22,7 +22,9 @@ from ._dtypes import add_offsets, cast_series, numeric_input, round_into
 from ._validation import (
     align_columns,
     as_frame,
+    from_pandas,
     integer_dtype,
+    is_polars_frame,
     resolve_categorical,
     to_pandas,
 )
@@ -88,14 +90,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
       an extra ``"binary"`` missing-indicator span (its value is set to 0 where
       missing); a categorical column with missing values gets a missing level.
 
-    :meth:`inverse_transform` decodes model output back to the input's container,
-    column names, column order and dtypes (Arrow-backed, nullable and sparse
-    ones included). Integer columns (and float columns whose values are all
-    whole numbers) are rounded and clipped to the observed range; numeric
-    columns are clipped to the observed range; categorical columns only take
-    observed levels. On encoded training rows it returns the original table (up
-    to floating point rounding of non-integer numbers; a NaN in a nullable or
-    Arrow float column, which is modelled as missing, comes back as ``<NA>``).
+    :meth:`inverse_transform` decodes model output back to the input's container
+    (a polars DataFrame comes back as polars), column names, column order and
+    dtypes (Arrow-backed, nullable and sparse ones included). Integer columns
+    (and float columns whose values are all whole numbers) are rounded and
+    clipped to the observed range; numeric columns are clipped to the observed
+    range; categorical columns only take observed levels. On encoded training
+    rows it returns the original table (up to floating point rounding of
+    non-integer numbers; a NaN in a nullable or Arrow float column, which is
+    modelled as missing, comes back as ``<NA>``).
 
     Parameters
     ----------
@@ -203,6 +206,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         columns are modelled in.
         """
         self.input_is_frame_ = isinstance(source, pd.DataFrame)
+        self._restore_as(X)
         self.feature_names_ = list(frame.columns)
         self.n_features_in_ = frame.shape[1]
         self.dtypes_ = list(source.dtypes) if self.input_is_frame_ else None
@@ -210,6 +214,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _has_feature_names(self):
         return self.input_is_frame_ and all(isinstance(c, str) for c in self.feature_names_)
+
+    def _restore_as(self, X):
+        """Give decoded tables back as polars frames if ``X`` is one (else as pandas).
+
+        ``fit`` calls it with its input; a sampler that fitted the encoder on
+        the pandas form of a polars table calls it with the polars table.
+        """
+        self.polars_schema_ = X.schema if is_polars_frame(X) else None
 
     def _fit_categorical(self, name, series, missing, start):
         observed = pd.unique(series[~missing])
@@ -429,6 +441,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             for name, dtype in zip(self.feature_names_, self.dtypes_):
                 if frame[name].dtype != dtype:
                     frame[name] = cast_series(frame[name], dtype)
+            if self.polars_schema_ is not None:
+                return from_pandas(frame, self.polars_schema_)
             return frame
         dtype = self.array_dtype_
         if dtype.kind in "OUS":

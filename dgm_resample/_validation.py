@@ -32,7 +32,8 @@ def to_pandas(X):
 
     A polars DataFrame becomes a pandas DataFrame with Arrow-backed columns
     (``ArrowDtype``: integers with nulls stay integers, categoricals become
-    Arrow dictionaries), so nothing is lost on the way in. Other tables
+    Arrow dictionaries), so nothing is lost on the way in and
+    :func:`from_pandas` can give the same polars schema back. Other tables
     that export an Arrow stream (``__arrow_c_stream__``: pyarrow tables, ...)
     become Arrow-backed pandas DataFrames the same way; those with only the
     dataframe interchange protocol (``__dataframe__``) go through
@@ -50,6 +51,29 @@ def to_pandas(X):
     if hasattr(X, "__dataframe__"):
         return pd.api.interchange.from_dataframe(X)
     return X
+
+
+def from_pandas(frame, schema):
+    """A DataFrame made by :func:`to_pandas` from a polars frame, back as polars.
+
+    ``schema`` is the polars frame's schema; every column is cast back to it.
+    """
+    import polars as pl
+
+    return pl.from_pandas(frame).cast(dict(schema))
+
+
+def is_polars_series(y):
+    """Whether ``y`` is a polars Series (without importing polars)."""
+    polars = sys.modules.get("polars")
+    return polars is not None and isinstance(y, polars.Series)
+
+
+def polars_series_like(values, y):
+    """``values`` as a polars Series with the name and dtype of the polars Series ``y``."""
+    import polars as pl
+
+    return pl.Series(y.name, values).cast(y.dtype)
 
 
 def is_unsupported_dtype(dtype):
