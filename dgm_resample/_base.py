@@ -34,7 +34,15 @@ from ._training import (
     split_validation,
     torch_threads,
 )
-from ._validation import as_frame
+from ._validation import (
+    as_frame,
+    class_label,
+    from_pandas,
+    is_polars_frame,
+    is_polars_series,
+    polars_series_like,
+    to_pandas,
+)
 from .nn.rng import local_draws
 
 #: classes to over-sample need at least this many rows
@@ -148,6 +156,7 @@ class BaseDGMOverSampler(BaseOverSampler):
                 f"{type(self).__name__} does not accept sparse input; pass a dense array "
                 "or a DataFrame."
             )
+        X = to_pandas(X)
         frame = as_frame(X)
         check_consistent_length(frame, y)
         if frame.shape[0] == 0:
@@ -182,6 +191,42 @@ class BaseDGMOverSampler(BaseOverSampler):
                 )
 
     # ------------------------------------------------------------- fit
+    def fit_resample(self, X, y, **params):
+        """Resample the dataset.
+
+        As in imbalanced-learn, with one addition: a polars ``X`` gives a polars
+        DataFrame back (with its schema), and so does every later
+        :meth:`sample`; a polars ``y`` gives a polars Series. Other
+        dataframe-interchange tables are read as pandas DataFrames and come
+        back as pandas.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or polars DataFrame of shape (n_samples, n_features)
+            The table to resample.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or one-hot rows.
+        **params : dict
+            Passed on to imbalanced-learn's ``fit_resample``.
+
+        Returns
+        -------
+        X_resampled : ndarray, DataFrame or polars DataFrame of shape (n_samples_new, n_features)
+            The original rows, then the generated ones; the container of ``X``.
+        y_resampled : ndarray, Series or polars Series of shape (n_samples_new,)
+            Their labels.
+        """
+        source, polars_y = to_pandas(X), is_polars_series(y)
+        if source is X and not polars_y:
+            return super().fit_resample(X, y, **params)
+        # imbalanced-learn rebuilds the output from the input's type and dtypes and
+        # knows no polars: resample the pandas form, convert back here
+        X_res, y_res = super().fit_resample(source, y.to_numpy() if polars_y else y, **params)
+        if is_polars_frame(X):
+            self.encoder_._restore_as(X)
+            X_res = from_pandas(X_res, X.schema)
+        return X_res, polars_series_like(y_res, y) if polars_y else y_res
+
     def _train_config(self, description):
         return TrainConfig(
             max_steps=self.max_steps,
@@ -390,17 +435,19 @@ class BaseDGMOverSampler(BaseOverSampler):
         n_samples : int
             Number of rows to generate.
         y : label
-            A class the sampler was fitted to generate.
+            A class the sampler was fitted to generate (or its one-hot row,
+            for a sampler fitted on one-hot labels).
         random_state : int, RandomState instance or None, default=None
             Seed of the generation; the same value gives the same rows.
 
         Returns
         -------
-        X_new : ndarray or DataFrame of shape (n_samples, n_features)
+        X_new : ndarray, DataFrame or polars DataFrame of shape (n_samples, n_features)
             The same container, columns and dtypes as the fitted ``X``.
         """
         _check_trained(self)
         self._validate_params()
+        y = class_label(y, self.classes_)
         if (
             not isinstance(n_samples, numbers.Integral)
             or isinstance(n_samples, bool)

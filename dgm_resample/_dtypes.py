@@ -8,30 +8,7 @@ exactly; decoded columns are cast back to the dtype seen in fit.
 import numpy as np
 import pandas as pd
 
-
-def integer_dtype(series):
-    """The NumPy integer dtype holding an integer column exactly, else ``None``.
-
-    NumPy and nullable integer columns give their own; an object column of
-    Python integers (a column of an object array) gives int64 or uint64.
-    """
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return None
-    if pd.api.types.is_integer_dtype(dtype):
-        return np.dtype(getattr(dtype, "numpy_dtype", dtype))
-    if (
-        pd.api.types.is_object_dtype(dtype)
-        and pd.api.types.infer_dtype(series, skipna=True) == "integer"
-    ):
-        values = series.dropna()
-        for candidate in (np.int64, np.uint64):
-            try:
-                values.to_numpy(dtype=candidate)
-            except (OverflowError, ValueError, TypeError):
-                continue
-            return np.dtype(candidate)
-    return None
+from ._validation import integer_dtype
 
 
 def numeric_input(column, series, missing):
@@ -82,13 +59,28 @@ def round_into(values, low, high):
     return np.clip(out, low, high)
 
 
+def _to_arrow(series, dtype):
+    """A decoded column (missing values as NaN or None) as an Arrow-backed column."""
+    import pyarrow as pa
+
+    kind = dtype.pyarrow_dtype
+    values = series.astype(object).where(series.notna(), None).to_numpy()
+    if pa.types.is_dictionary(kind):
+        array = pa.array(values, type=kind.value_type).dictionary_encode().cast(kind)
+    else:
+        array = pa.array(values, type=kind)
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), index=series.index, name=series.name)
+
+
 def cast_series(series, dtype):
     """Cast a decoded column back to the dtype seen in fit."""
+    if isinstance(dtype, pd.ArrowDtype):
+        return _to_arrow(series, dtype)
     if isinstance(dtype, pd.CategoricalDtype):
         return pd.Series(
             pd.Categorical(series.where(series.notna(), None), dtype=dtype), index=series.index
         )
-    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.BooleanDtype):
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return series.astype(bool)
     if isinstance(dtype, pd.SparseDtype):
         return series.astype(np.float64).astype(dtype)

@@ -18,8 +18,16 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils._param_validation import Integral, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._dtypes import add_offsets, cast_series, integer_dtype, numeric_input, round_into
-from ._validation import as_frame, resolve_categorical
+from ._dtypes import add_offsets, cast_series, numeric_input, round_into
+from ._validation import (
+    align_columns,
+    as_frame,
+    from_pandas,
+    integer_dtype,
+    is_polars_frame,
+    resolve_categorical,
+    to_pandas,
+)
 
 NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
 
@@ -82,12 +90,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
       an extra ``"binary"`` missing-indicator span (its value is set to 0 where
       missing); a categorical column with missing values gets a missing level.
 
-    :meth:`inverse_transform` decodes model output back to the input's container,
-    column names, column order and dtypes. Integer columns (and float columns
-    whose values are all whole numbers) are rounded and clipped to the observed
-    range; numeric columns are clipped to the observed range; categorical
-    columns only take observed levels. On encoded training rows it returns the
-    original table (up to floating point rounding of non-integer numbers).
+    :meth:`inverse_transform` decodes model output back to the input's container
+    (a polars DataFrame comes back as polars), column names, column order and
+    dtypes (Arrow-backed, nullable and sparse ones included). Integer columns
+    (and float columns whose values are all whole numbers) are rounded and
+    clipped to the observed range; numeric columns are clipped to the observed
+    range; categorical columns only take observed levels. On encoded training
+    rows it returns the original table (up to floating point rounding of
+    non-integer numbers; a NaN in a nullable or Arrow float column, which is
+    modelled as missing, comes back as ``<NA>``).
 
     Parameters
     ----------
@@ -154,10 +165,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             The fitted encoder.
         """
         self._validate_params()
-        frame = as_frame(X)
+        source = to_pandas(X)
+        frame = as_frame(source)
         if frame.shape[0] == 0:
             raise ValueError("Cannot encode an empty table.")
-        self._record_container(X, frame)
+        self._record_container(X, source, frame)
         self.categorical_mask_ = resolve_categorical(frame, self.categorical_features)
         columns, numeric_values, start = [], [], 0
         for j, name in enumerate(frame.columns):
@@ -185,12 +197,31 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             self.scaler_ = self._make_scaler(frame.shape[0]).fit(np.column_stack(numeric_values))
         return self
 
-    def _record_container(self, X, frame):
-        self.input_is_frame_ = isinstance(X, pd.DataFrame)
+    def _record_container(self, X, source, frame):
+        """Remember what ``inverse_transform`` gives back: container, columns, dtypes.
+
+        ``source`` is ``X`` as :func:`to_pandas` gives it (``X`` itself unless it
+        is a polars or interchange table), ``frame`` as :func:`as_frame` gives
+        it. The dtypes are the user's (Arrow-backed, sparse, ...), not those the
+        columns are modelled in.
+        """
+        self.input_is_frame_ = isinstance(source, pd.DataFrame)
+        self._restore_as(X)
         self.feature_names_ = list(frame.columns)
         self.n_features_in_ = frame.shape[1]
-        self.dtypes_ = list(frame.dtypes) if self.input_is_frame_ else None
-        self.array_dtype_ = None if self.input_is_frame_ else np.asarray(X).dtype
+        self.dtypes_ = list(source.dtypes) if self.input_is_frame_ else None
+        self.array_dtype_ = None if self.input_is_frame_ else np.asarray(source).dtype
+
+    def _has_feature_names(self):
+        return self.input_is_frame_ and all(isinstance(c, str) for c in self.feature_names_)
+
+    def _restore_as(self, X):
+        """Give decoded tables back as polars frames if ``X`` is one (else as pandas).
+
+        ``fit`` calls it with its input; a sampler that fitted the encoder on
+        the pandas form of a polars table calls it with the polars table.
+        """
+        self.polars_schema_ = X.schema if is_polars_frame(X) else None
 
     def _fit_categorical(self, name, series, missing, start):
         observed = pd.unique(series[~missing])
@@ -257,6 +288,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Encode ``X`` to a float32 matrix of shape ``(n_samples, n_encoded_)``.
 
+        A DataFrame is read by column name when the encoder was fitted on a
+        DataFrame with string column names (scikit-learn's feature names): its
+        columns may come in any order, and missing or unexpected columns raise
+        a ``ValueError`` naming them. Other tables are read by position.
+
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
@@ -268,7 +304,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             The encoded rows: ``n_encoded_`` columns laid out as ``spans_`` describes.
         """
         check_is_fitted(self, "spans_")
-        frame = as_frame(X)
+        source = to_pandas(X)
+        frame = as_frame(source)
+        if self._has_feature_names() and isinstance(source, pd.DataFrame):
+            frame = align_columns(frame, self.feature_names_, "X", "the table seen in fit")
         if frame.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {frame.shape[1]} features, but the encoder was fitted with "
@@ -287,14 +326,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             if column.kind == CATEGORICAL:
                 self._encode_categorical(column, series, missing, out)
             elif column.kind == BINARY:
-                if column.boolean:
-                    hits = series.astype("boolean").fillna(False).to_numpy(dtype=bool)
-                else:
-                    hits = np.zeros(n, dtype=bool)
-                    present = series[~missing]
-                    exact = integer_dtype(present) if column.exact is not None else None
-                    hits[~missing] = present.to_numpy(dtype=exact or np.float64) == column.values[1]
-                out[:, column.span.start] = hits
+                out[:, column.span.start] = self._encode_binary(column, series, missing)
             else:
                 numeric_cols.append((column.span.start, numeric_input(column, series, missing)))
         if numeric_cols:
@@ -302,6 +334,22 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             scaled = self.scaler_.transform(np.column_stack([v for _, v in numeric_cols]))
             out[:, starts] = np.nan_to_num(scaled, nan=0.0)
         return out
+
+    @staticmethod
+    def _encode_binary(column, series, missing):
+        """0 / 1 of a binary column; a numeric value goes to the nearer of the two.
+
+        Values outside the pair are clipped as numeric columns are: below the
+        smaller value gives 0, above the larger 1; between them, the nearer one
+        (the larger at the midpoint).
+        """
+        if column.boolean:
+            return series.astype("boolean").fillna(False).to_numpy(dtype=bool)
+        low, high = column.bounds
+        # exact distances from the smaller value for integer columns, floats otherwise
+        values = numeric_input(column, series, missing)
+        midpoint = (high - low) / 2 if column.exact is not None else low / 2 + high / 2
+        return ~missing & (np.nan_to_num(values, nan=-np.inf) >= midpoint)
 
     def _encode_categorical(self, column, series, missing, out):
         levels = column.values
@@ -393,6 +441,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             for name, dtype in zip(self.feature_names_, self.dtypes_):
                 if frame[name].dtype != dtype:
                     frame[name] = cast_series(frame[name], dtype)
+            if self.polars_schema_ is not None:
+                return from_pandas(frame, self.polars_schema_)
             return frame
         dtype = self.array_dtype_
         if dtype.kind in "OUS":

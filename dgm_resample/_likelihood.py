@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_consistent_length
 
 from ._base import _check_trained, _labels
 from ._training import torch_threads
+from ._validation import class_labels
 
 
 def _has_trained_models(sampler):
@@ -40,8 +41,10 @@ class LikelihoodMixin:
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
             Rows with the schema seen in fit.
-        y : array-like of shape (n_samples,), label or None, default=None
-            Class of each row (a single label applies to all rows); each class
+        y : array-like, label or None, default=None
+            Class of each row, of shape ``(n_samples,)`` (a single label
+            applies to all rows; one-hot rows of shape ``(n_samples, n_classes)``,
+            as ``fit_resample`` accepts them, give their class); each class
             must have a fitted model. ``None`` scores the mixture of the
             classes that have a model under a uniform class prior:
             log(mean_c p(x | c)).
@@ -56,9 +59,7 @@ class LikelihoodMixin:
             top = per_class.max(axis=0)
             return top + np.log(np.exp(per_class - top).mean(axis=0))
         Z = self.encoder_.transform(X)
-        labels = np.asarray(y, dtype=object)
-        if labels.ndim == 0:
-            labels = np.full(len(Z), y, dtype=object)
+        labels = class_labels(y, self.classes_, len(Z))
         check_consistent_length(Z, labels)
         unknown = set(labels.tolist()) - set(self.models_)
         if unknown:

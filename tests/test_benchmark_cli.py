@@ -59,6 +59,15 @@ def test_unusable_data_fails_with_one_line(tmp_path, capsys):
     _fails(capsys, [*argv, "--threshold-metric", "nosuch", "--output", out], "nosuch")
 
 
+def test_data_with_only_the_target_column_says_so(tmp_path, capsys):
+    pd.DataFrame({"y": [0, 1] * 20}).to_csv(tmp_path / "target_only.csv", index=False)
+    out = str(tmp_path / "out")
+    argv = ["benchmark", "--data", str(tmp_path / "target_only.csv"), "--target", "y"]
+    common = ["--samplers", "smote", "--classifiers", "lr", "--folds", "2", "--no-progress"]
+    _fails(capsys, [*argv, *common, "--output", out], "no feature column")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_run_where_no_cell_is_scored_exits_non_zero(tmp_path, capsys):
     rng = np.random.RandomState(0)
     frame = pd.DataFrame({"a": rng.normal(size=60), "y": (rng.uniform(size=60) < 0.3)})

@@ -425,3 +425,73 @@ def test_parameters_are_validated():
         evaluate_synthetic(real, real, real, max_rows=1)
     with pytest.raises(ValueError, match="'categorical_features' parameter of marginal_distance"):
         marginal_distance(real, real, categorical_features="all")
+
+
+# ------------------------------------------ real-world dtypes (issue 32)
+
+
+def arrow_series(values, pa_type):
+    pa = pytest.importorskip("pyarrow")
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values, type=pa_type)))
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (pd.Series([1, 2, 3, 1] * 10), pd.Series(pd.Categorical([1, 2, 3, 1] * 10))),
+        (pd.Series([True, False] * 20), pd.Series([True, False] * 20, dtype=object)),
+        (pd.Series([1.0, 0.0] * 20), pd.Series([True, False] * 20, dtype="boolean")),
+        (pd.Series(["a", "b"] * 20, dtype=object), pd.Series(pd.Categorical(["a", "b"] * 20))),
+    ],
+    ids=["int-category", "bool-object", "float-boolean", "object-category"],
+)
+def test_equal_values_in_different_dtypes_are_one_level(first, second):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=len(first))
+    real = pd.DataFrame({"c": first, "x": x})
+    synth = pd.DataFrame({"c": second, "x": x})
+    assert marginal_distance(real, synth).mean == 0.0
+    assert detection_score(real, synth, random_state=0) == detection_score(
+        real, real, random_state=0
+    )
+    assert distance_to_closest_record(real, synth, real).exact_copy_rate == 1.0
+
+
+def test_arrow_dictionary_columns_are_categorical():
+    pa = pytest.importorskip("pyarrow")
+    words = pa.dictionary(pa.int32(), pa.string())
+    real = pd.DataFrame({"c": arrow_series(list("abab") * 10, words)})
+    synth = pd.DataFrame({"c": arrow_series(list("cdcd") * 10, words)})
+    result = marginal_distance(real, synth)
+    assert result.kind["c"] == "tvd" and result.per_column["c"] == 1.0
+    same = pd.DataFrame({"c": pd.Categorical(list("abab") * 10)})
+    assert marginal_distance(real, same).mean == 0.0
+
+
+@pytest.mark.parametrize("kind", ["duration", "time64"])
+def test_arrow_duration_and_time_columns_raise_type_error(kind):
+    pa = pytest.importorskip("pyarrow")
+    import datetime
+
+    column = {
+        "duration": arrow_series([1, 2, 3, 4], pa.duration("s")),
+        "time64": arrow_series([datetime.time(i) for i in range(4)], pa.time64("us")),
+    }[kind]
+    real = pd.DataFrame({"odd": column, "x": np.arange(4.0)})
+    for func in PUBLIC.values():
+        with pytest.raises(
+            TypeError, match="'odd' of (real|train|X_train) has dtype .*not supported"
+        ):
+            func(real, real)
+
+
+def test_integers_beyond_2_53_are_compared_exactly():
+    ids = 2**60 + np.arange(0, 40, 2, dtype=np.int64)
+    train = pd.DataFrame({"id": ids})
+    synth = pd.DataFrame({"id": ids + 1})  # every id one away from a training id
+    result = distance_to_closest_record(train, synth, train)
+    assert result.exact_copy_rate == 0.0
+    assert result.dcr_synthetic > 0
+    assert distance_to_closest_record(train, train.astype("Int64"), train).exact_copy_rate == 1.0
+    # the numbers keep their spacing: the marginal sees the shift
+    assert marginal_distance(train, synth).mean > 0

@@ -242,3 +242,113 @@ def test_whole_numbers_in_object_arrays_come_back_as_integers():
     new = X_res[len(X) :]
     assert all(type(v) is int and 0 <= v <= 6 for v in new[:, 0])
     assert all(type(v) is int and 2**62 <= v < 2**62 + 60 for v in new[:, 2])
+
+
+# ------------------------------------------------- bad input, second round (issue 32)
+
+
+def arrow_frame(n=80, seed=0):
+    """A frame as ``read_parquet(dtype_backend="pyarrow")`` gives it, NaN in a float column."""
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(seed)
+    table = pa.table(
+        {
+            "color": pa.array(rng.choice(["red", "green", "blue"], n)).dictionary_encode(),
+            "x": pa.array(rng.normal(size=n)),
+            # NaN, not null: 0 / 0 in a pipeline, or a NaN written by another tool
+            "ratio": pa.array(np.where(np.arange(n) % 4 == 0, np.nan, rng.gamma(2.0, size=n))),
+            "flag": pa.array([None if i % 5 == 0 else bool(i % 2) for i in range(n)]),
+            "count": pa.array(rng.randint(0, 9, n)),
+        }
+    )
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    return frame, (np.arange(n) % 4 == 1).astype(int)
+
+
+@per_sampler
+def test_arrow_backed_frames_are_resampled_with_their_dtypes(cls):
+    frame, y = arrow_frame()
+    assert not frame["ratio"].isna().any()  # the NaN are not missing to pandas
+    sampler = tiny(cls)
+    X_res, _ = sampler.fit_resample(frame, y)
+    assert list(X_res.dtypes) == list(frame.dtypes)
+    pd.testing.assert_frame_equal(X_res.iloc[: len(frame)], frame)
+    assert sampler.encoder_.columns_[0].kind == "categorical"
+    new = X_res.iloc[len(frame) :]
+    assert set(new["color"]) <= {"red", "green", "blue"}
+    # the NaN are modelled as missing values: the other rows are generated
+    assert 0 < new["ratio"].isna().mean() < 1
+    assert new["ratio"].dropna().between(frame["ratio"].min(), frame["ratio"].max()).all()
+    assert new["flag"].isna().any() and new["flag"].notna().any()
+    assert list(sampler.sample(4, 1).dtypes) == list(frame.dtypes)
+
+
+@per_sampler
+def test_nan_in_a_float_column_is_generated_as_missing(cls):
+    frame, y = arrow_frame()
+    frame = frame[["x", "ratio"]]
+    X_res, _ = tiny(cls).fit_resample(frame, y)
+    new = X_res["ratio"].iloc[len(frame) :]
+    assert 0 < new.isna().mean() < 1  # not <NA> everywhere
+    assert new.dropna().between(frame["ratio"].min(), frame["ratio"].max()).all()
+
+
+@pytest.mark.parametrize("pa_type", ["time64", "binary"])
+def test_arrow_time_and_binary_columns_raise_type_error_naming_the_column(pa_type):
+    pa = pytest.importorskip("pyarrow")
+    import datetime
+
+    n = 40
+    values = {
+        "time64": pa.array([datetime.time(i % 24) for i in range(n)], type=pa.time64("us")),
+        "binary": pa.array([b"ab", b"cd"] * (n // 2), type=pa.binary()),
+    }[pa_type]
+    frame = pa.table({"odd": values, "x": np.arange(n, dtype=float)}).to_pandas(
+        types_mapper=pd.ArrowDtype
+    )
+    y = (np.arange(n) % 4 == 0).astype(int)
+    for cls in SAMPLERS:
+        with pytest.raises(TypeError, match="Column 'odd' of X has dtype .* not supported"):
+            tiny(cls).fit_resample(frame, y)
+
+
+@per_sampler
+def test_sample_keeps_sparse_columns_sparse(cls):
+    X, y = make_classification(
+        n_samples=80, n_features=3, n_informative=2, n_redundant=0, weights=[0.8], random_state=0
+    )
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["a"] = pd.arrays.SparseArray(np.where(frame["a"] > 0, frame["a"], 0.0))
+    sampler = tiny(cls)
+    X_res, _ = sampler.fit_resample(frame, y)
+    assert list(X_res.dtypes) == list(frame.dtypes)
+    assert list(sampler.sample(5, 1).dtypes) == list(frame.dtypes)
+
+
+@pytest.mark.parametrize("cls", LIKELIHOOD, ids=lambda cls: cls.__name__)
+def test_score_samples_reads_columns_by_name(cls):
+    X, y = make_classification(
+        n_samples=80, n_features=3, n_informative=2, n_redundant=0, weights=[0.7], random_state=0
+    )
+    frame = pd.DataFrame({"a": X[:, 0], "b": 10 * X[:, 1] + 50, "c": X[:, 2]})
+    sampler = tiny(cls)
+    sampler.fit_resample(frame, y)
+    expected = sampler.score_samples(frame, y)
+    np.testing.assert_allclose(sampler.score_samples(frame[["c", "a", "b"]], y), expected)
+    with pytest.raises(ValueError, match=r"missing from X: \['b'\]"):
+        sampler.score_samples(frame[["a", "c"]], y)
+
+
+@pytest.mark.parametrize("cls", LIKELIHOOD, ids=lambda cls: cls.__name__)
+def test_one_hot_labels_work_in_score_samples_and_sample(cls):
+    X, y = make_classification(n_samples=80, weights=[0.7], random_state=0)
+    one_hot = np.eye(2, dtype=int)[y]
+    sampler = tiny(cls)
+    sampler.fit_resample(X, one_hot)
+    np.testing.assert_allclose(sampler.score_samples(X, one_hot), sampler.score_samples(X, y))
+    rows = sampler.sample(3, [0, 1], random_state=0)
+    np.testing.assert_array_equal(rows, sampler.sample(3, 1, random_state=0))
+    with pytest.raises(ValueError, match=r"one class label .* got \[1\]"):
+        sampler.sample(2, [1])
+    with pytest.raises(ValueError, match="one-hot rows over the 2 fitted classes"):
+        sampler.score_samples(X[:2], np.ones((2, 2)))

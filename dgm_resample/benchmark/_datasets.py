@@ -135,6 +135,8 @@ def _encode_target(name, y):
 def _finish(name, X, y, categorical=None):
     """Encode the target, detect categorical columns and build a :class:`Dataset`."""
     X = _frame(X)
+    if X.shape[1] == 0:
+        raise BenchmarkError(f"dataset {name!r} has no feature column, only the target")
     y = pd.Series(np.asarray(y)).reset_index(drop=True)
     keep = y.notna().to_numpy()
     X, y = X.loc[keep].reset_index(drop=True), y[keep].reset_index(drop=True)

@@ -2,7 +2,9 @@
 
 Every metric compares a real table with a synthetic table of the same schema.
 Tables may be pandas DataFrames (numeric, integer, boolean, categorical,
-object or string columns, missing values allowed) or 2D numpy arrays.
+object or string columns, missing values allowed, in NumPy, nullable or
+Arrow-backed dtypes), polars DataFrames or 2D numpy arrays; the same values
+score the same in any of these dtypes.
 
 Fidelity
     :func:`detection_score`, :func:`marginal_distance`,

@@ -47,8 +47,11 @@ class DCRResult:
 
 
 def exact_copy_rate(train, synthetic, categorical):
-    """Fraction of synthetic rows identical to a training row (missing equals missing)."""
-    canon_t, canon_s = canonical([train, synthetic], categorical)
+    """Fraction of synthetic rows identical to a training row (missing equals missing).
+
+    Integer columns are compared exactly, also beyond 2**53.
+    """
+    canon_t, canon_s = canonical([train, synthetic], categorical, exact=True)
     return float(np.isin(row_hashes(canon_s), row_hashes(canon_t)).mean())
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import as_frame, resolve_categorical
+from .._validation import align_columns, as_frame, integer_dtype, resolve_categorical, to_pandas
 
 #: category token of a missing value
 NAN_TOKEN = "\x00<NaN>"
@@ -89,25 +89,19 @@ def validate_tables(tables, names, categorical_features="auto", allow_empty=Fals
     categorical : ndarray of bool
         Which columns are treated as categorical.
     """
-    frames = [as_frame(X, name) for X, name in zip(tables, names)]
+    sources = [to_pandas(X) for X in tables]
+    frames = [as_frame(X, name) for X, name in zip(sources, names)]
     ref, ref_name = frames[0], names[0]
     if ref.shape[1] == 0:
         raise ValueError(f"{ref_name} has no columns.")
     aligned = [ref]
-    for frame, name, raw in zip(frames[1:], names[1:], tables[1:]):
+    for frame, name, source in zip(frames[1:], names[1:], sources[1:]):
         if frame.shape[1] != ref.shape[1]:
             raise ValueError(
                 f"{name} has {frame.shape[1]} features but {ref_name} has {ref.shape[1]}."
             )
-        if isinstance(raw, pd.DataFrame) and isinstance(tables[0], pd.DataFrame):
-            missing = [c for c in ref.columns if c not in frame.columns]
-            extra = [c for c in frame.columns if c not in ref.columns]
-            if missing or extra:
-                raise ValueError(
-                    f"{name} and {ref_name} have different columns: missing from {name}: "
-                    f"{missing}, not in {ref_name}: {extra}."
-                )
-            frame = frame[list(ref.columns)]
+        if isinstance(source, pd.DataFrame) and isinstance(sources[0], pd.DataFrame):
+            frame = align_columns(frame, list(ref.columns), name, ref_name)
         else:
             frame = frame.set_axis(ref.columns, axis=1)
         aligned.append(frame)
@@ -136,32 +130,76 @@ def numeric_values(series):
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _token(value):
+    """The category token of one value: numbers and booleans by their value.
+
+    A whole number is written as an integer (exactly, also beyond 2**53),
+    another number as its float, so that ``True``, ``1`` and ``1.0`` (in any
+    dtype, or as levels of a category) are one level; anything else is its
+    string.
+    """
+    if isinstance(value, (bool, np.bool_, Integral)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value)
+
+
 def category_tokens(series):
     """String tokens of a categorical column, missing values as their own token.
 
-    Numbers and booleans are written as floats so that ``True``, ``1`` and ``1.0``
-    are the same level in every table.
+    Equal values are one token whatever the column's dtype: see :func:`_token`.
     """
-    if _is_numeric(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        missing = np.isnan(values)
-        tokens = values.astype(str).astype(object)
-    else:
+    missing = series.isna().to_numpy()
+    codes, levels = pd.factorize(series.astype(object), use_na_sentinel=True)
+    tokens = np.asarray([_token(v) for v in levels] + [NAN_TOKEN], dtype=object)
+    return tokens[np.where(missing, len(levels), codes)]
+
+
+def _integer_offsets(series_list, exact):
+    """A column holding integers in every table, as distances from its minimum.
+
+    Returns ``None`` unless every table holds integers in the column. The
+    distance of each value from the smallest value of all tables is computed
+    in Python ints, then converted to floats (NaN where missing); with
+    ``exact`` the Python ints are kept (in object arrays), so that ids beyond
+    2**53 that differ by one stay different.
+    """
+    kinds = [integer_dtype(s) for s in series_list]
+    if any(kind is None for kind in kinds):
+        return None
+    parts = []
+    for series, kind in zip(series_list, kinds):
         missing = series.isna().to_numpy()
-        tokens = series.astype(object).map(str).to_numpy(dtype=object)
-    tokens[missing] = NAN_TOKEN
-    return tokens
-
-
-def canonical(frames, categorical):
-    """Per-column canonical values: float arrays (numeric) or token arrays."""
+        parts.append((missing, series[~missing].to_numpy(dtype=kind).astype(object)))
+    low = min((int(values.min()) for _, values in parts if len(values)), default=0)
     out = []
-    for frame in frames:
-        columns = []
-        for j, column in enumerate(frame.columns):
-            series = frame[column]
-            columns.append(category_tokens(series) if categorical[j] else numeric_values(series))
-        out.append(columns)
+    for missing, values in parts:
+        column = np.full(len(missing), np.nan, dtype=object)
+        column[~missing] = values - low
+        out.append(column if exact else column.astype(np.float64))
+    return out
+
+
+def canonical(frames, categorical, exact=False):
+    """Per-column canonical values: float arrays (numeric) or token arrays.
+
+    A numeric column holding integers in every table is read as the distance
+    of each value from the smallest value of all tables, computed exactly
+    before the conversion to floats; with ``exact`` it comes as those Python
+    ints instead (NaN where missing), for comparisons that must be exact.
+    """
+    out = [[] for _ in frames]
+    for j in range(len(categorical)):
+        series = [frame.iloc[:, j] for frame in frames]
+        offsets = None if categorical[j] else _integer_offsets(series, exact)
+        for k, columns in enumerate(out):
+            if offsets is not None:
+                columns.append(offsets[k])
+            elif categorical[j]:
+                columns.append(category_tokens(series[k]))
+            else:
+                columns.append(numeric_values(series[k]))
     return out
 
 
