@@ -275,8 +275,8 @@ class ConditionalFlow(TabularModel):
         ``u`` (uniform, ``(n, n_discrete)``) replaces the dequantization draws.
         """
         x = torch.nan_to_num(x).clamp(-self.clamp, self.clamp)
-        n, device = x.shape[0], x.device
-        parts, log_q = [], x.new_zeros(n)
+        device = x.device
+        parts, log_q = [], None
         if self.n_numeric:
             numeric = self.layout.take(x, "numeric_idx")
             if noise and self.numeric_noise > 0:
@@ -293,9 +293,12 @@ class ConditionalFlow(TabularModel):
             log_mass = torch.where(free, 0.0, special.log_ndtr(sign * a))
             if u is None:
                 u = torch.rand(cells.shape, generator=generator, device=device)
-            r = -special.ndtri(torch.exp(torch.log(u.clamp_min(_U_EPS)) + log_mass))
+            # the inverse CDF of the truncated normal at u: Phi^-1(u * mass)
+            r = -special.ndtri(u.clamp_min(_U_EPS) * log_mass.exp())
             parts.append(a + sign * r)
             log_q = (-0.5 * r.pow(2) - 0.5 * LOG_2PI - log_mass).sum(-1)
+        if log_q is None:
+            log_q = x.new_zeros(x.shape[0])
         return torch.cat(parts, dim=-1), log_q
 
     def flow_log_prob(self, z, cond):

@@ -1,16 +1,16 @@
 """Adam over parameters held in one buffer, with gradient clipping on that buffer.
 
 The model families have many small parameter tensors (a weight and a bias per
-layer, embeddings, scales), and on a CPU a training step of these models is
-bound by the number of torch operations it dispatches, not by arithmetic.
-PyTorch's Adam and ``clip_grad_norm_`` do their work tensor by tensor (each
-tensor costs several operations per step, even on the fused and foreach paths,
-whose CPU kernels loop over the tensors). :class:`FlatAdam` moves the
-parameters of an optimizer into one contiguous buffer (each parameter becomes a
-view of it) and gives them views of one gradient buffer as ``.grad``, so that
-autograd accumulates every gradient in place into that buffer. Zeroing the
-gradients, clipping their norm and the Adam update are then one operation each
-on one tensor, whatever the number of parameters.
+layer, embeddings, scales). PyTorch's Adam and ``clip_grad_norm_`` do their
+work tensor by tensor (several operations per tensor and step, even on the
+fused and foreach paths, whose CPU kernels loop over the tensors), and
+``Optimizer.step`` spends more Python time than its fused kernel takes.
+:class:`FlatAdam` moves the parameters of an optimizer into one contiguous
+buffer (each parameter becomes a view of it) and gives them views of one
+gradient buffer as ``.grad``, so that autograd accumulates every gradient in
+place into that buffer. Zeroing the gradients and clipping their norm are then
+one operation each, and the Adam update a few, whatever the number of
+parameters.
 
 The parameters stay ordinary ``nn.Parameter`` objects of their modules (state
 dicts, pickling, ``load_state_dict`` and moving between devices work as
@@ -18,6 +18,8 @@ before); :meth:`FlatAdam.release` drops the gradient buffer after training.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 
@@ -57,7 +59,12 @@ def contiguous_run(tensors):
 
 
 class FlatAdam:
-    """Adam (fused where this torch build has it) over parameters moved into one buffer.
+    """Adam over parameters moved into one buffer.
+
+    The update is PyTorch's Adam (no weight decay, no AMSGrad), written as a
+    handful of in-place operations on the whole buffer: on these small models
+    ``torch.optim.Adam.step`` spends more time in its Python machinery than in
+    its (fused) kernel.
 
     Parameters
     ----------
@@ -71,8 +78,10 @@ class FlatAdam:
         ``{parameter: 0/1 tensor of its shape}``: the gradients of these
         parameters are multiplied by their mask before clipping and before
         every update, so entries outside the mask never move.
-    **options
-        Other Adam options (``betas``, ...).
+    betas : tuple of float, default=(0.9, 0.999)
+        Decay rates of the first and second moment estimates.
+    eps : float, default=1e-8
+        Added to the denominator.
 
     Attributes
     ----------
@@ -80,11 +89,13 @@ class FlatAdam:
         The parameters, in buffer order.
     data, grad : Tensor
         The 1-d parameter and gradient buffers.
-    optimizer : torch.optim.Adam
-        Adam over one slice of ``data`` per group.
+    param_groups : list of dict
+        ``"params"`` (one slice of ``data`` per group) and ``"lr"``.
+    n_steps : int
+        Updates made so far.
     """
 
-    def __init__(self, groups, learning_rate, grad_masks=None, **options):
+    def __init__(self, groups, learning_rate, grad_masks=None, betas=(0.9, 0.999), eps=1e-8):
         groups = list(groups)
         if not groups or not isinstance(groups[0], dict):
             groups = [{"params": groups}]
@@ -103,18 +114,18 @@ class FlatAdam:
             if id(p) in masks:
                 self.mask[offset : offset + size] = masks[id(p)].reshape(-1)
             offset += size
-        slices, offset = [], 0
+        self.param_groups, offset = [], 0
         for g in groups:
             size = sum(p.numel() for p in g["params"])
-            flat = self.data[offset : offset + size]
-            flat.grad = self.grad[offset : offset + size]
-            slices.append({**g, "params": [flat]})
+            span = slice(offset, offset + size)
+            self.param_groups.append(
+                {"params": [self.data[span]], "lr": g.get("lr", learning_rate)}
+            )
             offset += size
-        self.optimizer = _adam(slices, learning_rate, **options)
-
-    @property
-    def param_groups(self):
-        return self.optimizer.param_groups
+        self.betas, self.eps = tuple(betas), float(eps)
+        self.exp_avg = torch.zeros_like(self.data)
+        self.exp_avg_sq = torch.zeros_like(self.data)
+        self.n_steps = 0
 
     def zero_grad(self, set_to_none=False):
         """Zero the gradient buffer (the parameters keep their ``.grad`` views)."""
@@ -132,10 +143,28 @@ class FlatAdam:
         self.grad.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
         return norm
 
+    @torch.no_grad()
     def step(self):
         """One Adam update of every parameter."""
         self._apply_mask()
-        self.optimizer.step()
+        self.n_steps += 1
+        beta1, beta2 = self.betas
+        self.exp_avg.lerp_(self.grad, 1.0 - beta1)
+        self.exp_avg_sq.mul_(beta2).addcmul_(self.grad, self.grad, value=1.0 - beta2)
+        correction1 = 1.0 - beta1**self.n_steps
+        correction2 = 1.0 - beta2**self.n_steps
+        denominator = (self.exp_avg_sq.sqrt() / math.sqrt(correction2)).add_(self.eps)
+        if len(self.param_groups) == 1:
+            rate = self.param_groups[0]["lr"] / correction1
+            self.data.addcdiv_(self.exp_avg, denominator, value=-rate)
+            return
+        offset = 0
+        for group in self.param_groups:
+            (flat,) = group["params"]
+            span = slice(offset, offset + flat.numel())
+            rate = group["lr"] / correction1
+            flat.addcdiv_(self.exp_avg[span], denominator[span], value=-rate)
+            offset += flat.numel()
 
     def _apply_mask(self):
         if self.mask is not None:
@@ -145,21 +174,3 @@ class FlatAdam:
         """Drop the gradient buffer: every parameter's ``.grad`` becomes ``None``."""
         for p in self.params:
             p.grad = None
-        for group in self.optimizer.param_groups:
-            for flat in group["params"]:
-                flat.grad = None
-
-    def state_dict(self):
-        return self.optimizer.state_dict()
-
-
-def _adam(params, learning_rate, **options):
-    """``torch.optim.Adam``, fused where this torch build supports it.
-
-    The fused update does the work of a step in one kernel instead of several
-    per tensor.
-    """
-    try:
-        return torch.optim.Adam(params, lr=learning_rate, fused=True, **options)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=learning_rate, **options)
