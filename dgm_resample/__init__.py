@@ -5,6 +5,7 @@ from ._diffusion import DiffusionOverSampler
 from ._encoding import Span, TabularEncoder
 from ._flow import FlowOverSampler
 from ._gan import GANOverSampler
+from ._resampled import ResampledClassifierCV
 from ._vae import VAEOverSampler
 
 __version__ = "0.1.0"
@@ -14,6 +15,7 @@ __all__ = [
     "DiffusionOverSampler",
     "FlowOverSampler",
     "GANOverSampler",
+    "ResampledClassifierCV",
     "Span",
     "TabularEncoder",
     "VAEOverSampler",

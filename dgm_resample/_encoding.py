@@ -224,7 +224,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.polars_schema_ = X.schema if is_polars_frame(X) else None
 
     def _fit_categorical(self, name, series, missing, start):
-        observed = pd.unique(series[~missing])
+        try:
+            observed = pd.unique(series[~missing])
+        except TypeError:  # dicts, lists, sets: values that cannot be a level
+            kinds = sorted({type(v).__name__ for v in series[~missing]})
+            raise TypeError(
+                f"Column {name!r} holds values of type {kinds} that cannot be categories: "
+                "the argument must be a string or a number in every cell."
+            ) from None
         try:
             levels = np.sort(observed)
         except TypeError:  # mixed, unorderable levels

@@ -122,10 +122,19 @@ def _benchmark_parser(sub):
     )
     a(
         "--threshold",
-        choices=["default", "tuned", "both"],
-        help="score at the classifier's default decision threshold, at a threshold tuned on "
-        "the training fold (TunedThresholdClassifierCV around the whole pipeline, sampler "
-        "inside), or both (profile default: both, except tuning: default)",
+        metavar="VARIANTS",
+        help="threshold variants: default (the classifier's own threshold), tuned "
+        "(TunedThresholdClassifierCV around the whole pipeline, sampler inside), calibrated "
+        "(dgm_resample.ResampledClassifierCV: sampler and classifier cross-fitted, "
+        "probabilities calibrated on the out-of-fold rows and the threshold chosen on them), "
+        "both (default and tuned), all, or a comma-separated list such as "
+        "default,calibrated (profile default: both, except tuning: default)",
+    )
+    a(
+        "--calibration-params",
+        metavar="JSON",
+        help="JSON parameters of ResampledClassifierCV in the calibrated variant, e.g. "
+        '\'{"calibration": "isotonic", "ensemble": false}\'',
     )
     a(
         "--threshold-metric",
@@ -245,8 +254,9 @@ def _overrides(args):
             values[key] = "all"
     if "extra_samplers" in values:
         values["extra_samplers"] = _extra(values["extra_samplers"])
-    if "sampler_params" in values:
-        values["sampler_params"] = json.loads(values["sampler_params"])
+    for key in ("sampler_params", "calibration_params"):
+        if key in values:
+            values[key] = json.loads(values[key])
     return values
 
 

@@ -163,6 +163,65 @@ def test_tuned_threshold_refits_the_sampler_in_inner_folds_only_on_real_rows(tmp
     )
 
 
+@pytest.mark.parametrize("ensemble", [True, False])
+def test_calibrated_variant_shares_the_inner_fits_and_scores_its_own_probabilities(
+    tmp_path, monkeypatch, ensemble
+):
+    monkeypatch.setattr(_cell, "preprocessor", lambda X, cats, **kw: FunctionTransformer())
+    monkeypatch.setattr(_cell, "build_classifier", lambda name, seed, balanced=False: RecordingLR())
+    RecordingLR.calls = []
+    log = tmp_path / "fits.log"
+    config = {
+        "data": str(_numeric_csv(tmp_path / "d.csv")),
+        "target": "target",
+        "samplers": ["none"],
+        "extra_samplers": [
+            {"path": "test_benchmark_strategies:MarkingSampler", "params": {"log": str(log)}}
+        ],
+        "classifiers": ["lr"],
+        "n_splits": 2,
+        "threshold": "all",
+        "tuned_samplers": "all",
+        "calibration_params": {"ensemble": ensemble},
+        "threshold_cv": 3,
+        "n_jobs": 1,
+        "output": str(tmp_path / "out"),
+        "progress": False,
+    }
+    result = run(config)
+    fits = [int(n) for n in log.read_text().split()]
+    # per outer fold: the training fold and the 3 inner folds, shared by the tuned and
+    # the calibrated variants (and, without the ensemble, by the calibrated refit)
+    assert len(fits) == 2 * (1 + 3)
+    asked = [marked for kind, marked in RecordingLR.calls if kind == "predict"]
+    assert all(m == 0 for m in asked)  # never a synthetic row predicted
+    rows = result["results"]
+    assert set(rows["threshold"]) == {"default", "tuned", "calibrated"}
+    calibrated = rows[rows["threshold"] == "calibrated"].set_index(["sampler", "fold"])
+    default = rows[rows["threshold"] == "default"].set_index(["sampler", "fold"])
+    assert (calibrated["status"] == "ok").all()
+    assert calibrated["decision_threshold"].between(0, 1).all()
+    # calibrated probabilities are their own (not the default model's)
+    assert not np.allclose(calibrated["brier"], default.loc[calibrated.index, "brier"])
+    calibration = pd.read_csv(tmp_path / "out" / "calibration.csv")
+    assert {"MarkingSampler+calibrated", "none+calibrated"} <= set(calibration["sampler"])
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "ResampledClassifierCV" in report and "MarkingSampler+calibrated" in report
+    assert f'"ensemble": {str(ensemble).lower()}' in report
+
+
+def test_threshold_variants_are_parsed():
+    from dgm_resample.benchmark._config import BenchmarkError, threshold_variants
+
+    assert threshold_variants("both") == ("default", "tuned")
+    assert threshold_variants("all") == ("default", "tuned", "calibrated")
+    assert threshold_variants("calibrated, default") == ("default", "calibrated")
+    with pytest.raises(BenchmarkError, match="threshold must be one of"):
+        threshold_variants("sometimes")
+    with pytest.raises(BenchmarkError, match="calibration_params must be a dict"):
+        resolve_config({"calibration_params": [1]})
+
+
 def test_quick_profile_tunes_only_the_listed_strategies():
     config = resolve_config({"samplers": ["none", "class_weight", "smote", "vae"]})
     specs = sampler_specs(config)

@@ -462,3 +462,9 @@ def test_sparse_columns_keep_their_dtype_when_decoded():
     back = encoder.inverse_transform(encoder.transform(frame))
     assert list(back.dtypes) == list(frame.dtypes)
     np.testing.assert_allclose(back["s"].sparse.to_dense(), values, atol=1e-6)
+
+
+def test_unhashable_cells_get_a_clear_type_error():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [{"k": 1}, {"k": 2}, {"k": 1}]})
+    with pytest.raises(TypeError, match=r"Column 'b' holds values of type \['dict'\]"):
+        TabularEncoder().fit(frame)

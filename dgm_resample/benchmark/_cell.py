@@ -27,6 +27,7 @@ from ._scoring import (
     label_scores,
     probability_scores,
 )
+from ._stats import strategy_name
 
 TIME_COLUMNS = ("resample_time", "fit_time")
 #: candidate thresholds of ``TunedThresholdClassifierCV`` (scikit-learn's default
@@ -157,6 +158,9 @@ class FoldSampler(BaseEstimator):
     store : FitStore
     """
 
+    #: what ResampledClassifierCV checks (the strategies add rows, never drop them)
+    _sampling_type = "over-sampling"
+
     def __init__(self, spec=None, categorical=(), seed=0, store=None):
         self.spec = spec
         self.categorical = categorical
@@ -238,20 +242,54 @@ def build_pipeline(task, classifier, cats, columns, store):
     return Pipeline(steps)
 
 
-def _tuned(task, model, X_train, y_train):
-    from sklearn.model_selection import TunedThresholdClassifierCV
-
+def _inner_splits(task, y_train):
+    """The inner folds of the training fold (tuned and calibrated variants share them)."""
     inner = StratifiedKFold(task.threshold_cv, shuffle=True, random_state=task.random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        splits = list(inner.split(np.zeros(len(y_train)), y_train))
+        return list(inner.split(np.zeros(len(y_train)), y_train))
+
+
+def _tuned(task, model, X_train, y_train):
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
     return TunedThresholdClassifierCV(
         model,
         scoring=task.threshold_metric,
-        cv=splits,
+        cv=_inner_splits(task, y_train),
         thresholds=THRESHOLD_CANDIDATES,
         refit=True,
     )
+
+
+def _calibrated(task, classifier, cats, X_train, y_train, store):
+    """``ResampledClassifierCV`` around the strategy's sampler and the classifier.
+
+    Its folds are the tuned variant's inner folds, so the sampler's fits on
+    them (and, with ``ensemble=False``, on the whole training fold) come from
+    the cell's store.
+    """
+    from imblearn.pipeline import Pipeline
+
+    from dgm_resample import ResampledClassifierCV
+
+    seed = task.random_state
+    estimator = Pipeline(
+        [
+            ("prep", preprocessor(X_train, cats)),
+            ("clf", build_classifier(classifier, seed, balanced=task.sampler.balanced)),
+        ]
+    )
+    sampler = None
+    if task.sampler.resamples:
+        sampler = FoldSampler(task.sampler, tuple(cats), seed, store)
+    params = {
+        "threshold": task.threshold_metric,
+        "cv": _inner_splits(task, y_train),
+        "random_state": seed,
+        **dict(task.calibration_params),
+    }
+    return ResampledClassifierCV(estimator, sampler=sampler, **params)
 
 
 def _not_applicable(task, classifier, threshold, n_classes):
@@ -264,13 +302,17 @@ def _fit_and_score(task, classifier, threshold, fold, store, defaults):
     """One model: fit, score on the test fold; the row's values and calibration bins.
 
     ``defaults`` holds the probability metrics of the same classifier at the
-    default threshold: the tuned model's final refit is that model, so they
-    are copied rather than computed again.
+    default threshold, for the tuned variant: the tuned model's final refit is
+    that model, so they are copied rather than computed again (a calibrated
+    model has probabilities of its own).
     """
     from threadpoolctl import threadpool_limits
 
     X_train, y_train, X_test, y_test, cats, n_classes, positive = fold
-    model = build_pipeline(task, classifier, cats, X_train, store)
+    if threshold == "calibrated":
+        model = _calibrated(task, classifier, cats, X_train, y_train, store)
+    else:
+        model = build_pipeline(task, classifier, cats, X_train, store)
     if threshold == "tuned":
         model = _tuned(task, model, X_train, y_train)
     # one thread: cells are the unit of parallelism, and OpenMP / BLAS pools
@@ -289,6 +331,8 @@ def _fit_and_score(task, classifier, threshold, fold, store, defaults):
     values["resample_time"] = store.used_seconds()
     if threshold == "tuned":
         values["decision_threshold"] = float(model.best_threshold_)
+    elif threshold == "calibrated":
+        values["decision_threshold"] = float(model.threshold_)
     elif n_classes == 2:
         values["decision_threshold"] = 0.5
     if defaults is not None:
@@ -299,11 +343,13 @@ def _fit_and_score(task, classifier, threshold, fold, store, defaults):
     return values, bins
 
 
-def _calibration_record(task, classifier, bins):
+def _calibration_record(task, classifier, threshold, bins):
+    """Reliability bins of one model; its strategy (``X+calibrated`` for that variant)
+    stands in the ``sampler`` field."""
     count, sum_prob, sum_pos = (np.asarray(b).tolist() for b in bins)
     return {
         "dataset": task.dataset.name,
-        "sampler": task.sampler.name,
+        "sampler": strategy_name(task.sampler.name, threshold),
         "classifier": classifier,
         "repeat": task.repeat,
         "fold": task.fold,
@@ -314,23 +360,26 @@ def _calibration_record(task, classifier, bins):
 
 
 def _classifier_rows(task, classifier, fold, store, common):
-    """The rows of one classifier (one per threshold) and its calibration record."""
-    rows, record, defaults = [], None, None
+    """The rows of one classifier (one per threshold) and its calibration records
+    (one per variant with probabilities of its own)."""
+    rows, records, defaults = [], [], None
     for threshold in task.thresholds:
         if _not_applicable(task, classifier, threshold, fold.n_classes):
             rows.append(_row(task, classifier, threshold, status=NOT_APPLICABLE, **common))
             continue
+        shared = defaults if threshold == "tuned" else None
         try:
-            values, bins = _fit_and_score(task, classifier, threshold, fold, store, defaults)
+            values, bins = _fit_and_score(task, classifier, threshold, fold, store, shared)
         except Exception as exc:
             message = f"classifier: {_one_line(exc)}"
             rows.append(_row(task, classifier, threshold, status="failed", error=message, **common))
             continue
         rows.append(_row(task, classifier, threshold, **{**common, **values}))
         if bins is not None:
-            defaults = {m: values[m] for m in PROBABILITY_METRICS}
-            record = _calibration_record(task, classifier, bins)
-    return rows, record
+            if threshold == "default":
+                defaults = {m: values[m] for m in PROBABILITY_METRICS}
+            records.append(_calibration_record(task, classifier, threshold, bins))
+    return rows, records
 
 
 def _fidelity(X_train, y_train, X_test, y_test, X_res, y_res, minority, seed):
@@ -429,10 +478,9 @@ def run_cell(task):
     }
     fold = Fold(X_train, y_train, X_test, y_test, cats, n_classes, positive)
     for name in task.classifiers:
-        rows, record = _classifier_rows(task, name, fold, store, common)
+        rows, records = _classifier_rows(task, name, fold, store, common)
         out["rows"] += rows
-        if record is not None:
-            out["calibration"].append(record)
+        out["calibration"] += records
     if task.fidelity and len(y_res) > len(y_train):
         args = (X_train, y_train, X_test, y_test, X_res, y_res, positive, task.random_state)
         out["fidelity"] = _fidelity_record(task, *args)

@@ -19,7 +19,28 @@ class BenchmarkError(Exception):
 
 
 #: values of ``threshold``
-THRESHOLDS = ("default", "tuned", "both")
+THRESHOLDS = ("default", "tuned", "calibrated")
+#: names of several threshold variants at once
+THRESHOLD_GROUPS = {"both": ("default", "tuned"), "all": THRESHOLDS}
+
+
+def threshold_variants(threshold):
+    """The threshold variants a ``threshold`` setting names, in the order of ``THRESHOLDS``.
+
+    ``threshold`` is one variant, ``"both"`` (default and tuned), ``"all"`` or
+    a comma-separated list of variants.
+    """
+    if threshold in THRESHOLD_GROUPS:
+        return THRESHOLD_GROUPS[threshold]
+    names = [t.strip() for t in str(threshold).split(",") if t.strip()]
+    unknown = [t for t in names if t not in THRESHOLDS]
+    if unknown or not names:
+        choices = list(THRESHOLDS) + list(THRESHOLD_GROUPS)
+        raise BenchmarkError(
+            f"threshold must be one of {choices} or a comma-separated list of "
+            f"{list(THRESHOLDS)}, got {threshold!r}"
+        )
+    return tuple(t for t in THRESHOLDS if t in names)
 
 
 @dataclass
@@ -67,18 +88,27 @@ class BenchmarkConfig:
     fit_seed : int, optional
         ``random_state`` of every sampler and classifier in every fold; ``None``
         derives one per fold from ``seed``.
-    threshold : {"default", "tuned", "both"}, optional
-        Score every model at the classifier's own decision threshold, at a
-        threshold tuned by ``TunedThresholdClassifierCV`` on the training fold
-        (sampler inside), or both ways.
+    threshold : str, optional
+        Threshold variants every model is scored at: ``"default"`` (the
+        classifier's own threshold), ``"tuned"`` (``TunedThresholdClassifierCV``
+        on the training fold, sampler inside), ``"calibrated"``
+        (:class:`~dgm_resample.ResampledClassifierCV` around the sampler and the
+        classifier: probabilities calibrated on out-of-fold rows, threshold
+        chosen on them), ``"both"`` (default and tuned), ``"all"``, or a
+        comma-separated list such as ``"default,calibrated"``.
     threshold_metric : str, optional
         scikit-learn scorer name the threshold is tuned for (default ``"f1"``).
     threshold_cv : int, optional
         Inner stratified folds of the threshold tuning (``>= 2``, default 3).
     tuned_samplers : list of str or "all", optional
-        Tune the threshold of these strategies only (the others are scored at
-        the default threshold); ``"all"`` tunes every strategy; ``None`` takes
-        the profile's (``"all"`` when the profile has none).
+        Score only these strategies at the tuned and calibrated variants (the
+        others at the default threshold); ``"all"``: every strategy; ``None``
+        takes the profile's (``"all"`` when the profile has none).
+    calibration_params : dict, optional
+        Parameters of :class:`~dgm_resample.ResampledClassifierCV` in the
+        calibrated variant (``calibration``, ``ensemble``, ...); its folds are
+        the ``threshold_cv`` inner folds and its threshold metric
+        ``threshold_metric``.
     max_rows : int, optional
         Stratified subsample of larger datasets to this many rows. ``None``
         takes the profile's, except with ``data``: a user file is never
@@ -116,6 +146,7 @@ class BenchmarkConfig:
     seed: int | None = None
     fit_seed: int | None = None
     threshold: str | None = None
+    calibration_params: dict | None = None
     threshold_metric: str | None = None
     threshold_cv: int | None = None
     tuned_samplers: list[str] | str | None = None
@@ -155,6 +186,7 @@ _PROFILE_FIELDS = {
     "fit_seed": None,
     "max_rows": None,
     "threshold": "default",
+    "calibration_params": {},
     "threshold_metric": "f1",
     "threshold_cv": 3,
     "tuned_samplers": "all",
@@ -250,9 +282,10 @@ def _check_protocol(values):
         value = values[key]
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise BenchmarkError(f"{label} must be an integer >= {least}, got {value!r}")
-    if values["threshold"] not in THRESHOLDS:
+    threshold_variants(values["threshold"])
+    if not isinstance(values["calibration_params"], dict):
         raise BenchmarkError(
-            f"threshold must be one of {list(THRESHOLDS)}, got {values['threshold']!r}"
+            f"calibration_params must be a dict, got {values['calibration_params']!r}"
         )
     from sklearn.metrics import get_scorer_names
 

@@ -16,6 +16,7 @@ from ._scoring import LOWER_IS_BETTER, METRICS
 from ._single import display_name, section_differences, section_scores
 from ._single import section_verdict as one_dataset_verdict
 from ._stats import (
+    TUNED,
     fold_means,
     friedman,
     mean_rank_table,
@@ -132,29 +133,30 @@ def _section_friedman(means):
 
 
 def _section_probability(means, classifiers):
-    samplers = list(dict.fromkeys(means["sampler"]))
     parts = [
         "## Probability quality",
         "",
-        "Mean over datasets of the fold means (lower is better), per sampler and "
+        "Mean over datasets of the fold means (lower is better), per strategy and "
         "classifier, at the default threshold (a tuned threshold leaves the "
-        "probabilities unchanged). Brier score: mean squared error of the positive "
+        "probabilities unchanged; `+calibrated` strategies have calibrated ones). Brier score: mean squared error of the positive "
         "(minority) class probability; log loss: cross-entropy over all classes; ece: "
         "expected calibration error over 10 equal-width bins of the positive-class "
         "probability, sum over bins of (rows in bin / rows) x |mean probability - share "
         "of positives|. The reliability diagrams pool every test fold of every dataset.",
         "",
     ]
-    scored = means.groupby(["sampler", "classifier"]).size().unstack().reindex(samplers)
+    # calibrated strategies have probabilities of their own: rows of their own
+    rows = list(dict.fromkeys(s for s in means["strategy"] if not s.endswith(TUNED)))
+    scored = means.groupby(["strategy", "classifier"]).size().unstack().reindex(rows)
     applies = scored.reindex(columns=classifiers).notna()
     for metric in LOWER_IS_BETTER:
         table = metric_table(means, metric).groupby(level="classifier").mean().T
-        table = table.rename(index=lambda s: s.removesuffix("+tuned"))
-        table = table.reindex(index=samplers, columns=classifiers).astype(object)
-        table[~applies] = "n/a"
-        table.index.name = "sampler"
+        table = table.rename(index=lambda s: s.removesuffix(TUNED))
+        table = table.reindex(index=rows, columns=classifiers).astype(object)
+        table[~applies.reindex(rows).fillna(False).to_numpy(dtype=bool)] = "n/a"
+        table.index.name = "strategy"
         parts += [f"### {metric}", "", _markdown(table, ".4f"), ""]
-    parts += [f"![reliability {s}](reliability_{slug(s)}.png)" for s in samplers]
+    parts += [f"![reliability {s}](reliability_{slug(s)}.png)" for s in rows]
     return parts + [""]
 
 
@@ -266,17 +268,33 @@ def _section_errors(results):
 
 
 def _thresholds_line(results, config):
-    tuned = sorted(results.loc[results["threshold"] == "tuned", "sampler"].unique())
-    if not tuned:
+    def which(variant):
+        names = sorted(results.loc[results["threshold"] == variant, "sampler"].unique())
+        if set(names) == set(results["sampler"]):
+            return "every strategy"
+        return "only " + ", ".join(f"`{s}`" for s in names) if names else ""
+
+    tuned, calibrated = which("tuned"), which("calibrated")
+    if not tuned and not calibrated:
         return "Every model is scored at the classifier's default threshold."
-    every = set(tuned) == set(results["sampler"])
-    which = "every strategy" if every else "only " + ", ".join(f"`{s}`" for s in tuned)
-    return (
-        f"Tuned thresholds ({which}): `TunedThresholdClassifierCV` maximizing "
-        f"`{config.threshold_metric}` over {config.threshold_cv} inner stratified folds of "
-        "the training fold, the sampler refitted inside each inner fold."
-        + ("" if every else " The other strategies are scored at the default threshold only.")
-    )
+    lines = []
+    if tuned:
+        lines.append(
+            f"Tuned thresholds (`+tuned`, {tuned}): `TunedThresholdClassifierCV` maximizing "
+            f"`{config.threshold_metric}` over {config.threshold_cv} inner stratified folds of "
+            "the training fold, the sampler refitted inside each inner fold."
+        )
+    if calibrated:
+        options = json.dumps(config.calibration_params or {}, sort_keys=True)
+        lines.append(
+            f"Calibrated (`+calibrated`, {calibrated}): `ResampledClassifierCV` around the "
+            f"sampler and the classifier, cross-fitted over the same {config.threshold_cv} "
+            "inner folds, probabilities calibrated on the out-of-fold rows and the threshold "
+            f"chosen on them for `{config.threshold_metric}` (further options: `{options}`)."
+        )
+    if "every" not in tuned or "every" not in calibrated:
+        lines.append("Strategies without a variant are scored at the default threshold.")
+    return " ".join(lines)
 
 
 def write_report(path, results, fidelity, config, dgm_names=(), subsampled=None):
@@ -341,8 +359,8 @@ def write_report(path, results, fidelity, config, dgm_names=(), subsampled=None)
             "frequency (the diagonal is perfect calibration).",
             "",
         ]
-        samplers = dict.fromkeys(means["sampler"])
-        parts += [f"![reliability {s}](reliability_{slug(s)}.png)" for s in samplers] + [""]
+        strategies = dict.fromkeys(s for s in means["strategy"] if not s.endswith(TUNED))
+        parts += [f"![reliability {s}](reliability_{slug(s)}.png)" for s in strategies] + [""]
     else:
         parts += section_verdict(results, means, classifiers, config, dgm_names, labels)
         parts += _section_ranks(means, classifiers)

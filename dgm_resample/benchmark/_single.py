@@ -12,10 +12,25 @@ from __future__ import annotations
 import numpy as np
 
 from ._scoring import LOWER_IS_BETTER, METRICS
-from ._stats import CONFIDENCE, TUNED, corrected_interval, fold_values, strategy_name
+from ._stats import (
+    CONFIDENCE,
+    VARIANTS,
+    base_sampler,
+    corrected_interval,
+    fold_values,
+    split_strategy,
+    strategy_name,
+)
 
 #: the baselines, in the order the report lists them (those the run has)
-BASELINES = ("none+tuned", "none", "class_weight", "class_weight+tuned")
+BASELINES = (
+    "none+tuned",
+    "none",
+    "class_weight",
+    "class_weight+tuned",
+    "none+calibrated",
+    "class_weight+calibrated",
+)
 #: the metrics' names in sentences
 METRIC_NAMES = {
     "f1": "F1",
@@ -28,22 +43,25 @@ METRIC_NAMES = {
     "ece": "ECE",
 }
 _PLAIN = {"none": "no resampling", "class_weight": "class weights"}
+_IN_WORDS = {
+    "default": "",
+    "tuned": " + tuned threshold",
+    "calibrated": " + calibration and threshold (ResampledClassifierCV)",
+}
 #: the metrics whose values are not in [0, 1]
 _RANGE = {"log_loss": (0.0, np.inf)}
 
 
 def display_name(strategy, labels):
     """A strategy under the name of what ran (``SMOTE`` as ``SMOTENC`` on a mixed table)."""
-    plain = strategy.removesuffix(TUNED)
-    name = labels.get(plain, plain)
-    return name + (TUNED if strategy.endswith(TUNED) else "")
+    plain, threshold = split_strategy(strategy)
+    return labels.get(plain, plain) + VARIANTS[threshold]
 
 
 def describe(strategy, labels):
     """A strategy in words: ``no resampling + tuned threshold``, ``class weights``, ..."""
-    plain = strategy.removesuffix(TUNED)
-    name = _PLAIN.get(plain, labels.get(plain, plain))
-    return name + (" + tuned threshold" if strategy.endswith(TUNED) else "")
+    plain, threshold = split_strategy(strategy)
+    return _PLAIN.get(plain, labels.get(plain, plain)) + _IN_WORDS[threshold]
 
 
 def _interval(mean, low, high, spec=".3f"):
@@ -128,7 +146,7 @@ def held_strategy(results, classifier, key_metric, dgm_names):
     """
     tables = _scores(results, classifier)
     order = [s for s in _order(tables, key_metric) if s not in BASELINES]
-    dgm = [s for s in order if s.removesuffix(TUNED) in dgm_names]
+    dgm = [s for s in order if base_sampler(s) in dgm_names]
     return (dgm or order or [None])[0]
 
 
@@ -186,7 +204,8 @@ def section_scores(results, config, classifiers, key_metric, labels):
         f"Mean over the test folds [{CONFIDENCE:.0%} interval, clipped to the metric's "
         f"range], best first on {key_metric}. "
         "Probability metrics (average_precision to ece) do not depend on the threshold: "
-        "a `+tuned` row repeats its sampler's. `failed`: no fold was scored (see Errors); "
+        "a `+tuned` row repeats its sampler's (a `+calibrated` row has its own, calibrated, "
+        "probabilities). `failed`: no fold was scored (see Errors); "
         "`n/a`: the strategy does not apply to the classifier.",
         "",
     ]

@@ -1,8 +1,10 @@
 """Statistics of a results table: fold means, ranks, paired tests, Friedman / Nemenyi, times.
 
 The report, the plots and the scripts under ``benchmarks/`` all read these.
-A *strategy* is a sampler at one threshold: ``"SMOTE"`` (default threshold)
-or ``"SMOTE+tuned"``.
+A *strategy* is a sampler at one threshold variant: ``"SMOTE"`` (default
+threshold), ``"SMOTE+tuned"`` (tuned threshold) or ``"SMOTE+calibrated"``
+(inside :class:`~dgm_resample.ResampledClassifierCV`: calibrated
+probabilities and a threshold chosen on them).
 """
 
 from __future__ import annotations
@@ -19,11 +21,28 @@ TIE = 1e-12
 CONFIDENCE = 0.95
 #: suffix of the strategies scored at a tuned threshold
 TUNED = "+tuned"
+#: suffix of the strategies run inside ResampledClassifierCV
+CALIBRATED = "+calibrated"
+#: the threshold variants and the suffix of their strategies' names
+VARIANTS = {"default": "", "tuned": TUNED, "calibrated": CALIBRATED}
 
 
 def strategy_name(sampler, threshold):
-    """``sampler`` at the default threshold, ``sampler + "+tuned"`` at a tuned one."""
-    return sampler if threshold == "default" else f"{sampler}{TUNED}"
+    """``sampler`` at the default threshold, ``sampler`` + the variant's suffix otherwise."""
+    return sampler + VARIANTS[threshold]
+
+
+def split_strategy(strategy):
+    """``(sampler, threshold variant)`` of a strategy name."""
+    for threshold, suffix in VARIANTS.items():
+        if suffix and strategy.endswith(suffix):
+            return strategy[: -len(suffix)], threshold
+    return strategy, "default"
+
+
+def base_sampler(strategy):
+    """The sampler of a strategy name (``"SMOTE+tuned"`` -> ``"SMOTE"``)."""
+    return split_strategy(strategy)[0]
 
 
 def fold_means(results):
@@ -58,16 +77,16 @@ def _block_keys(means):
 def metric_table(means, metric):
     """Blocks (dataset x classifier) by strategies, the fold-mean ``metric``.
 
-    Probability metrics do not depend on the threshold: each sampler enters
-    once, with its default-threshold models (its tuned ones when it has no
-    others). A strategy that does not apply in a block is missing (NaN) there;
+    Probability metrics do not depend on the threshold: a tuned strategy
+    enters only where its sampler has no default-threshold models (calibrated
+    strategies, whose probabilities are their own, always enter). A strategy that does not apply in a block is missing (NaN) there;
     one that failed is NaN too and is told apart by :func:`ranks`.
     """
     if metric in PROBABILITY_METRICS:
         has_default = means.groupby(["dataset", "classifier", "sampler"])["threshold"].transform(
             lambda t: (t == "default").any()
         )
-        means = means[(means["threshold"] == "default") | ~has_default]
+        means = means[(means["threshold"] != "tuned") | ~has_default]
     return means.pivot_table(
         index=_block_keys(means), columns="strategy", values=metric, dropna=False, aggfunc="first"
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._config import digest
+from ._config import digest, threshold_variants
 from ._grid import BUILTIN_SAMPLERS, SamplerSpec, _canonical, dgm_sampler_names, slug
 
 
@@ -28,11 +28,13 @@ class Task:
         ``random_state`` of samplers and classifiers; ``None`` derives one per fold.
     classifiers : tuple of str
     thresholds : tuple of str
-        ``("default",)``, ``("tuned",)`` or both.
+        Threshold variants among ``"default"``, ``"tuned"`` and ``"calibrated"``.
     threshold_metric : str
         Scorer the tuned threshold maximizes.
     threshold_cv : int
-        Inner folds of the threshold tuning.
+        Inner folds of the threshold tuning and of the calibrated variant.
+    calibration_params : tuple
+        ``ResampledClassifierCV`` parameters of the calibrated variant, as sorted items.
     fidelity : bool
     key : str
         File name of the finished cell.
@@ -51,6 +53,7 @@ class Task:
     threshold_metric: str
     threshold_cv: int
     fidelity: bool
+    calibration_params: tuple = ()
     key: str = ""
 
     @property
@@ -92,9 +95,10 @@ def _cell_thresholds(config, spec):
         tunes = spec.name in tuned_names
     else:
         tunes = True
-    if config.threshold == "default" or not tunes:
+    variants = threshold_variants(config.threshold)
+    if not tunes:
         return ("default",)
-    return ("tuned",) if config.threshold == "tuned" else ("default", "tuned")
+    return variants
 
 
 def make_tasks(config, datasets, samplers, fingerprint):
@@ -107,7 +111,11 @@ def make_tasks(config, datasets, samplers, fingerprint):
     settings = {}
     for spec in samplers:
         thresholds = _cell_thresholds(config, spec)
-        tuning = (config.threshold_metric, config.threshold_cv) if "tuned" in thresholds else ()
+        tuning = ()
+        if "tuned" in thresholds or "calibrated" in thresholds:
+            tuning = (config.threshold_metric, config.threshold_cv)
+        if "calibrated" in thresholds:
+            tuning += (sorted((config.calibration_params or {}).items()),)
         settings[spec.name] = (thresholds, (*thresholds, *tuning))
     tasks = []
     for dataset in datasets:
@@ -130,6 +138,9 @@ def make_tasks(config, datasets, samplers, fingerprint):
                             threshold_metric=config.threshold_metric,
                             threshold_cv=config.threshold_cv,
                             fidelity=bool(config.fidelity),
+                            calibration_params=tuple(
+                                sorted((config.calibration_params or {}).items())
+                            ),
                             key=cell_key(dataset, spec, repeat, fold, fingerprint, identity),
                         )
                     )

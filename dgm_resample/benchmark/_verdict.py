@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ._scoring import METRICS, PROBABILITY_METRICS
-from ._stats import TUNED, mean_rank_table, metric_table, paired, time_table
+from ._stats import (
+    CALIBRATED,
+    TUNED,
+    VARIANTS,
+    base_sampler,
+    mean_rank_table,
+    metric_table,
+    paired,
+    split_strategy,
+    time_table,
+)
 
 #: a difference is called significant below this Wilcoxon p-value
 ALPHA = 0.05
@@ -62,8 +72,8 @@ def _count(n, word):
 
 def _label(strategy, labels):
     """``strategy`` under the name of what ran (see ``_report.resampler_labels``)."""
-    plain = strategy.removesuffix(TUNED)
-    return labels.get(plain, plain) + (TUNED if strategy.endswith(TUNED) else "")
+    plain, threshold = split_strategy(strategy)
+    return labels.get(plain, plain) + VARIANTS[threshold]
 
 
 def _best_lines(ranks, values, labels):
@@ -99,7 +109,7 @@ def _classifier_verdict(results, means, classifier, key_metric, dgm_names, label
     tables = {m: metric_table(sub, m) for m in METRICS}
     values = {m: tables[m].mean() for m in METRICS}
     parts = [f"### {classifier}", "", _best_lines(ranks, values, labels), ""]
-    dgm = [s for s in ranks.index if s.removesuffix(TUNED) in dgm_names]
+    dgm = [s for s in ranks.index if base_sampler(s) in dgm_names]
     baselines = []
     for options in BASELINES:
         found = [o for o in options if o in ranks.index]
@@ -129,10 +139,50 @@ def _classifier_verdict(results, means, classifier, key_metric, dgm_names, label
             cells = [_cell(_comparison(tables, best, b, metric)) for b in baselines]
             lines.append(f"| {metric} | " + " | ".join(cells) + " |")
         parts += ["Win / tie / loss over datasets (Wilcoxon p):", "", *lines, ""]
+    parts += _calibrated_lines(ranks, tables, values, key_metric, dgm_names, labels)
     times = time_table(results[results["classifier"] == classifier])
     cost = _cost_line(times, [best, *baselines])
     parts += [cost, ""] if cost else []
     return parts
+
+
+#: what a calibrated strategy is compared with, in order
+CALIBRATED_BASELINES = ("none" + CALIBRATED, "class_weight" + CALIBRATED, "none")
+#: the metrics of the calibrated comparison (with the threshold metric)
+CALIBRATED_METRICS = ("brier", "log_loss", "average_precision")
+
+
+def _calibrated_lines(ranks, tables, values, key_metric, dgm_names, labels):
+    """Which calibrated strategy gives the best probabilities and the best threshold
+    metric, and the best calibrated ``dgm_resample`` one against the calibrated baselines."""
+    calibrated = [s for s in ranks.index if s.endswith(CALIBRATED)]
+    if not calibrated:
+        return []
+    found = []
+    for metric in dict.fromkeys(["brier", "log_loss", key_metric]):
+        order = ranks.loc[calibrated, metric].dropna().sort_values()
+        if len(order):
+            best = order.index[0]
+            found.append(
+                f"best {metric} `{_label(best, labels)}` (mean {_fmt(values[metric].get(best))})"
+            )
+    parts = [
+        "Calibrated strategies (`+calibrated`: `ResampledClassifierCV`, probabilities "
+        "calibrated on out-of-fold rows, threshold chosen on them): " + "; ".join(found) + ".",
+        "",
+    ]
+    dgm = [s for s in calibrated if base_sampler(s) in dgm_names]
+    if not dgm:
+        return parts
+    best = ranks.loc[dgm, key_metric].sort_values().index[0]
+    for base in CALIBRATED_BASELINES:
+        if base not in ranks.index:
+            continue
+        for metric in dict.fromkeys([*CALIBRATED_METRICS[:2], key_metric, CALIBRATED_METRICS[2]]):
+            result = _comparison(tables, best, base, metric)
+            if result is not None:
+                parts.append("- " + _sentence(best, base, metric, result))
+    return parts + [""]
 
 
 def section_verdict(results, means, classifiers, config, dgm_names, labels=None):
