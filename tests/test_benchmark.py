@@ -480,3 +480,31 @@ def test_step_timing_trains_the_model_a_fit_builds(monkeypatch):
         "GANOverSampler", 32, n_steps=1, compile=True, params={"max_steps": 1}, n_rows=600
     )
     assert record["compiled"] is False and record["step_ms"] > 0
+
+
+def test_compare_runs_pairs_each_strategy_with_itself(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
+    import compare_runs
+
+    def results(shift, seed):
+        rows = []
+        for dataset in ("a", "b", "c", "d", "e", "f"):
+            for fold in (0, 1):
+                base = {"dataset": dataset, "classifier": "lr", "threshold": "default"}
+                base.update({"repeat": 0, "fold": fold, "status": "ok"})
+                for sampler, f1 in (("X", 0.5 + shift), ("Y", 0.4)):
+                    rows.append({**base, "sampler": sampler, "f1": f1 + 0.01 * seed})
+        return pd.DataFrame(rows)
+
+    for version, shift in (("before", 0.0), ("after", 0.05)):
+        for seed in (0, 1):
+            folder = tmp_path / version / f"seed{seed}"
+            folder.mkdir(parents=True)
+            results(shift, seed).to_csv(folder / "results.csv", index=False)
+    before, n = compare_runs.read(str(tmp_path / "before" / "seed*" / "results.csv"))
+    after, _ = compare_runs.read(str(tmp_path / "after" / "seed*" / "results.csv"))
+    table = compare_runs.compare(before, after, ["f1"]).set_index("strategy")
+    assert n == 2 and list(table.index) == ["X", "Y"]
+    assert table.loc["X", "after: win/tie/loss"] == "6/0/0"
+    assert table.loc["X", "mean after - before"] == pytest.approx(0.05)
+    assert table.loc["Y", "after: win/tie/loss"] == "0/6/0"
