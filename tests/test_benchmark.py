@@ -508,3 +508,38 @@ def test_compare_runs_pairs_each_strategy_with_itself(monkeypatch, tmp_path):
     assert table.loc["X", "after: win/tie/loss"] == "6/0/0"
     assert table.loc["X", "mean after - before"] == pytest.approx(0.05)
     assert table.loc["Y", "after: win/tie/loss"] == "0/6/0"
+
+
+def test_bench_pairs_pools_blocks_of_a_classifier_group(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
+    import bench_pairs
+
+    rows = []
+    for dataset in ("a", "b", "c", "d", "e", "f"):
+        for classifier in ("lr", "knn"):
+            for sampler, threshold, brier in (
+                ("AR", "calibrated", 0.08),
+                ("none", "calibrated", 0.09 if classifier == "knn" else 0.07),
+            ):
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "classifier": classifier,
+                        "sampler": sampler,
+                        "threshold": threshold,
+                        "repeat": 0,
+                        "fold": 0,
+                        "status": "ok",
+                        "brier": brier,
+                        "resample_time": 1.0,
+                        "fit_time": 0.5,
+                        "error": "",
+                        "seed": 0,
+                    }
+                )
+    table = bench_pairs.pairs_table(
+        pd.DataFrame(rows), [("AR+calibrated", "none+calibrated")], [["knn"], ["lr"]], ["brier"]
+    ).set_index("classifiers")
+    assert table.loc["knn", "win/tie/loss"] == "6/0/0"  # lower Brier wins
+    assert table.loc["lr", "win/tie/loss"] == "0/0/6"
+    assert table.loc["knn", "blocks"] == 6
