@@ -12,7 +12,7 @@ Every record also gives ``aten_calls``: the torch operators one step runs
 (forward, backward, gradient clipping and the optimizer; every ``aten::`` call
 the torch profiler records, nested ones included), counted over ``--steps``
 steps after the timing. Outside the matrix products a step's time is mostly
-the dispatch of these calls (``docs/scaling.md``).
+the dispatch of these calls (``docs/dev/speed.md``).
 
     python benchmarks/bench_step.py --threads 1
     python benchmarks/bench_step.py --samplers VAEOverSampler --batch-sizes 64,256,1024
@@ -20,7 +20,7 @@ the dispatch of these calls (``docs/scaling.md``).
     python benchmarks/bench_step.py --threads 1 --top 15   # the most frequent calls too
 
 A step's time is what the step budget multiplies (``max_steps`` steps per
-fit); ``docs/scaling.md`` reads these numbers.
+fit); ``docs/dev/speed.md`` reads these numbers.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A screening composite for the benchmark: half the synthetic rows from each of two samplers.
 
 Not part of the package: it exists so that the one-seed screen in
-``docs/benchmark.md`` ("A composite of the two leading samplers") can be rerun.
+``docs/dev/recommended-sampler.md`` ("A composite of the two leading samplers") can be rerun.
 ``HalfHalf`` fits the autoregressive and the diffusion sampler, each at its
 defaults and with its own seed derived from ``random_state``, on the same
 training rows, and keeps for every class the first half (rounded down) of the

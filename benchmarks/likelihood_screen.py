@@ -1,6 +1,6 @@
 """A screening variant of the autoregressive sampler: a likelihood filter instead of neighbours.
 
-Not part of the package: it exists so that the screen in ``docs/benchmark.md``
+Not part of the package: it exists so that the screen in ``docs/dev/recommended-sampler.md``
 ("A likelihood filter for the autoregressive sampler") can be rerun. Issue 19
 suggested judging a generated row by the model's own class likelihoods, which
 needs no neighbour search. ``ARPosteriorFilter`` keeps a generated row of class

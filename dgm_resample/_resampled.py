@@ -441,7 +441,17 @@ class ResampledClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return np.where(hits, self.classes_[positive], self.classes_[1 - positive])
 
     def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`."""
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 

@@ -183,6 +183,10 @@ intersphinx_mapping = {
 }
 intersphinx_timeout = INVENTORY_TIMEOUT
 
+#: labels of a project's own documentation that docstrings inherited from it use (an
+#: inherited ``ClassifierMixin.score`` points at scikit-learn's ``accuracy_score`` page)
+INHERITED_LABELS = {"sklearn": ("accuracy_score",)}
+
 nitpick_ignore_regex = []
 for _name, (_url, _packages) in INTERSPHINX.items():
     if _found[_name]:
@@ -192,6 +196,8 @@ for _name, (_url, _packages) in INTERSPHINX.items():
         nitpick_ignore_regex.append((r"py:.*", rf"{_package}(\..*)?"))
     if _name == "python":
         nitpick_ignore_regex.append((r"py:.*", PYTHON_BUILTINS))
+    for _label in INHERITED_LABELS.get(_name, ()):
+        nitpick_ignore_regex.append((r"std:ref", _label))
 
 # -- sphinx-gallery --------------------------------------------------------------------------
 
@@ -219,7 +225,7 @@ html_static_path = []
 html_show_sourcelink = False
 html_theme_options = {
     "navbar_align": "left",
-    "header_links_before_dropdown": 6,
+    "header_links_before_dropdown": 8,
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "footer_start": ["copyright"],

@@ -96,6 +96,11 @@ class BenchmarkConfig:
         classifier: probabilities calibrated on out-of-fold rows, threshold
         chosen on them), ``"both"`` (default and tuned), ``"all"``, or a
         comma-separated list such as ``"default,calibrated"``.
+    calibration_params : dict, optional
+        Parameters of :class:`~dgm_resample.ResampledClassifierCV` in the
+        calibrated variant (``calibration``, ``ensemble``, ...); its folds are
+        the ``threshold_cv`` inner folds and its threshold metric
+        ``threshold_metric``.
     threshold_metric : str, optional
         scikit-learn scorer name the threshold is tuned for (default ``"f1"``).
     threshold_cv : int, optional
@@ -104,11 +109,6 @@ class BenchmarkConfig:
         Score only these strategies at the tuned and calibrated variants (the
         others at the default threshold); ``"all"``: every strategy; ``None``
         takes the profile's (``"all"`` when the profile has none).
-    calibration_params : dict, optional
-        Parameters of :class:`~dgm_resample.ResampledClassifierCV` in the
-        calibrated variant (``calibration``, ``ensemble``, ...); its folds are
-        the ``threshold_cv`` inner folds and its threshold metric
-        ``threshold_metric``.
     max_rows : int, optional
         Stratified subsample of larger datasets to this many rows. ``None``
         takes the profile's, except with ``data``: a user file is never

@@ -93,13 +93,13 @@ class TabularModel(nn.Module):
     def gradient_masks(self):
         """``{weight: mask}`` of the masked layers, for the optimizer.
 
-        A :class:`~dgm_resample.nn.layers.MaskedLinear` keeps its weights zero
+        A ``dgm_resample.nn.layers.MaskedLinear`` keeps its weights zero
         outside its mask only if their gradients are masked too.
         """
         return {m.weight: m.mask for m in self.modules() if isinstance(m, MaskedLinear)}
 
     def configure_optimizers(self, learning_rate):
-        """Optimizers used by :meth:`train_step` (:class:`~dgm_resample.nn.optim.FlatAdam`)."""
+        """Optimizers used by :meth:`train_step` (``dgm_resample.nn.optim.FlatAdam``)."""
         return [FlatAdam(self.parameters(), learning_rate, grad_masks=self.gradient_masks())]
 
     def train_step(self, x, cond, optimizers, generator):

@@ -112,7 +112,7 @@ class SpanLayout(nn.Module):
     The categorical spans are also numbered as blocks ``0 .. n_blocks - 1`` (in
     span order, or grouped by width with ``by_width``, the order of their packed
     entries), so that all of them can be treated in one pass (see
-    :func:`block_log_softmax`): ``block_of_column`` gives the block of every
+    ``block_log_softmax``): ``block_of_column`` gives the block of every
     encoded column (``n_blocks`` for the columns of no block),
     ``categorical_mask`` is 1 on the columns of a block (``numeric_mask`` and
     ``binary_mask`` are true on the numeric and binary columns), and
@@ -259,7 +259,7 @@ def block_log_softmax(logits, block, n_blocks):
 
 
 def block_softmax(logits, block, n_blocks):
-    """Softmax within every block of ``logits`` at once (see :func:`block_log_softmax`).
+    """Softmax within every block of ``logits`` at once (see ``block_log_softmax``).
 
     Columns of no block get a value that callers replace.
     """
@@ -273,7 +273,7 @@ def block_softmax(logits, block, n_blocks):
 
 
 def block_sum(values, block, n_blocks):
-    """Sum of the columns of each block, ``(batch, n_blocks)`` (see :func:`block_log_softmax`)."""
+    """Sum of the columns of each block, ``(batch, n_blocks)`` (see ``block_log_softmax``)."""
     out = values.new_zeros((values.shape[0], n_blocks + 1)).index_add(1, block, values)
     return out[:, :n_blocks]
 
@@ -322,7 +322,7 @@ class WeightAverage(nn.Module):
     in training, ``decay`` later. Calling it runs the module with the averages.
 
     When the module's parameters lie back to back in one buffer (as a
-    :class:`~dgm_resample.nn.optim.FlatAdam` lays them out), the averages are
+    ``dgm_resample.nn.optim.FlatAdam`` lays them out), the averages are
     moved into one buffer too and an update is a single operation.
     """
 
