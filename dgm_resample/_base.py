@@ -50,7 +50,8 @@ MIN_CLASS_ROWS = 2
 #: tries to replace non-finite generated rows before giving up
 MAX_RESAMPLE_TRIES = 10
 #: rows generated per call of the model (bounds the memory of large draws; the
-#: measurement behind the size is in docs/scaling.md)
+#: measurement behind the size is in docs/dev/speed.md, "The neighbour index and
+#: the generation chunks")
 GENERATION_CHUNK = 8192
 _SEED_MAX = np.iinfo(np.int32).max
 

@@ -32,7 +32,8 @@ from ._stats import strategy_name
 TIME_COLUMNS = ("resample_time", "fit_time")
 #: candidate thresholds of ``TunedThresholdClassifierCV`` (scikit-learn's default
 #: is 100; the scorer is called once per candidate and inner fold, and that
-#: dominates the cost of tuning a cheap model, see docs/benchmark.md)
+#: dominates the cost of tuning a cheap model, see docs/dev/benchmark.md,
+#: "Threshold candidates")
 THRESHOLD_CANDIDATES = 25
 
 
