@@ -22,12 +22,19 @@ BUILTIN_SAMPLERS = (
 )
 #: strategies that add no rows
 NO_RESAMPLING = ("none", "class_weight")
+#: other tabular generators (extra "peers", wrappers in ``benchmark.peers``): run
+#: only when ``samplers`` names them, never among the strategies taken by default
+PEER_SAMPLERS = ("CTGAN", "TVAE", "ARF", "ForestFlow")
+#: shared ``sampler_params`` keys that reach the peers too (where they accept them)
+PEER_SHARED_PARAMS = ("n_threads",)
 _ALIASES = {
     "random": "RandomOverSampler",
     "ros": "RandomOverSampler",
     "borderline": "BorderlineSMOTE",
     "weights": "class_weight",
     "balanced": "class_weight",
+    "forestdiffusion": "ForestFlow",
+    "forest_flow": "ForestFlow",
 }
 #: the reference sampler of the win/tie/loss table
 REFERENCE = "SMOTE"
@@ -42,17 +49,22 @@ class SamplerSpec:
     ----------
     name : str
         Display name (``results.csv``'s ``sampler``).
-    kind : {"builtin", "dgm", "custom"}
+    kind : {"builtin", "dgm", "peer", "custom"}
     path : str
-        Class name (builtin, dgm) or import path (custom).
+        Class name (builtin, dgm) or import path (peer, custom).
     params : dict
-        Constructor parameters (dgm and custom samplers).
+        Constructor parameters (dgm, peer and custom samplers).
+    package : str
+        Peers: the package and its version, or why it cannot run here; it
+        enters the cell key, so installing or upgrading the package reruns
+        the cells. Empty for the other kinds (and then left out of the key).
     """
 
     name: str
     kind: str
     path: str
     params: dict = field(default_factory=dict)
+    package: str = ""
 
     @property
     def resamples(self):
@@ -77,6 +89,11 @@ def dgm_sampler_names():
 
     names = getattr(dgm_resample, "__all__", [])
     return [n for n in names if n.endswith("OverSampler") and hasattr(dgm_resample, n)]
+
+
+def known_strategies():
+    """Every strategy name ``samplers`` may hold: built-in, ``dgm_resample`` and peers."""
+    return list(BUILTIN_SAMPLERS) + dgm_sampler_names() + list(PEER_SAMPLERS)
 
 
 def _canonical(name, available):
@@ -108,9 +125,10 @@ def _split_params(sampler_params, dgm_names):
     """Split ``sampler_params`` into shared parameters and per-sampler tables.
 
     A key that names a ``dgm_resample`` sampler (``"GANOverSampler"`` or an
-    alias such as ``"gan"``) and holds a dict applies to that sampler only; it
-    overrides the shared keys, which apply to every ``dgm_resample`` sampler.
-    The value ``"default"`` passes nothing (the sampler's own default).
+    alias such as ``"gan"``) or a peer (``"forestflow"``) and holds a dict
+    applies to that sampler only; it overrides the shared keys, which apply
+    to every ``dgm_resample`` sampler (and, for ``PEER_SHARED_PARAMS``, to the
+    peers). The value ``"default"`` passes nothing (the sampler's own default).
     """
     shared, own = {}, {}
     for key, value in (sampler_params or {}).items():
@@ -128,15 +146,17 @@ def sampler_specs(config):
     -------
     list of SamplerSpec
     """
-    available = list(BUILTIN_SAMPLERS) + dgm_sampler_names()
     names = (
-        available
+        list(BUILTIN_SAMPLERS) + dgm_sampler_names()
         if config.samplers is None
-        else [_canonical(n, available) for n in config.samplers]
+        else [_canonical(n, known_strategies()) for n in config.samplers]
     )
-    shared, own = _split_params(config.sampler_params, dgm_sampler_names())
+    shared, own = _split_params(config.sampler_params, dgm_sampler_names() + list(PEER_SAMPLERS))
     specs = []
     for name in dict.fromkeys(names):
+        if name in PEER_SAMPLERS:
+            specs.append(_peer_spec(name, shared, own.get(name, {})))
+            continue
         kind = "builtin" if name in BUILTIN_SAMPLERS else "dgm"
         params = {**shared, **own.get(name, {})} if kind == "dgm" else {}
         params = {k: v for k, v in params.items() if not (isinstance(v, str) and v == DEFAULT)}
@@ -148,6 +168,27 @@ def sampler_specs(config):
         name = extra.get("name") or extra["path"].replace(":", ".").rsplit(".", 1)[-1]
         specs.append(SamplerSpec(name, "custom", extra["path"], dict(extra.get("params") or {})))
     return specs
+
+
+def _peer_spec(name, shared, own):
+    """The spec of a peer: its own table of ``sampler_params`` (and the shared
+    keys of ``PEER_SHARED_PARAMS`` it accepts), checked against its parameters."""
+    from . import peers
+
+    cls = peers.peer_class(name)
+    params = {k: v for k, v in shared.items() if k in PEER_SHARED_PARAMS and _accepts(cls, k)}
+    params.update(own)
+    params = {k: v for k, v in params.items() if not (isinstance(v, str) and v == DEFAULT)}
+    unknown = sorted(k for k in params if not _accepts(cls, k))
+    if unknown:
+        accepted = [p for p in inspect.signature(cls).parameters if p != "random_state"]
+        raise BenchmarkError(
+            f"{name} ({cls.__name__}) has no parameter(s) {unknown}; its parameters: "
+            f"{accepted} (the package's other arguments go in model_params)"
+        )
+    problem = peers.unavailable(name)
+    package = f"unavailable: {problem}" if problem else peers.package_version(name)
+    return SamplerSpec(name, "peer", f"{peers.__name__}:{cls.__name__}", params, package)
 
 
 def _accepts(cls, name):
@@ -192,6 +233,15 @@ def _dgm(name, params, categorical, seed):
     return cls(**{k: v for k, v in values.items() if _accepts(cls, k)})
 
 
+def _peer(name, params, categorical, seed):
+    from .peers import peer_class
+
+    values = {"random_state": seed, "categorical_features": list(categorical) or None}
+    values["verbose"] = False
+    values.update(params)
+    return peer_class(name)(**values)
+
+
 def _custom(path, params, seed):
     cls = import_object(path)
     values = dict(params)
@@ -225,6 +275,8 @@ def build_sampler(spec, X, y, categorical, seed):
         return _builtin(spec.name, X, y, categorical, seed)
     if spec.kind == "dgm":
         return _dgm(spec.name, spec.params, categorical, seed)
+    if spec.kind == "peer":
+        return _peer(spec.name, spec.params, categorical, seed)
     return _custom(spec.path, spec.params, seed)
 
 

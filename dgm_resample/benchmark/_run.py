@@ -130,6 +130,17 @@ def _announce_subsampled(subsampled, max_rows):
     )
 
 
+def _announce_unavailable(samplers):
+    """Say on stderr, before the cells run, which peers cannot run here (their cells fail)."""
+    for spec in samplers:
+        if spec.kind == "peer" and spec.package.startswith("unavailable: "):
+            reason = spec.package.removeprefix("unavailable: ")
+            print(
+                f"dgm-resample benchmark: {spec.name} is recorded as failed: {reason}",
+                file=sys.stderr,
+            )
+
+
 def run(config, overrides=None):
     """Run a benchmark and write its results.
 
@@ -163,6 +174,7 @@ def run(config, overrides=None):
     require_extras(config)
     check_classifiers(config.classifiers)
     samplers = sampler_specs(config)
+    _announce_unavailable(samplers)
     datasets = [load_spec(spec, config) for spec in dataset_specs(config)]
     subsampled = {d.name: (d.n_loaded, len(d.y)) for d in datasets if d.n_loaded is not None}
     _announce_subsampled(subsampled, config.max_rows)

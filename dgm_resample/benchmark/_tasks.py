@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._config import digest, threshold_variants
-from ._grid import BUILTIN_SAMPLERS, SamplerSpec, _canonical, dgm_sampler_names, slug
+from ._grid import SamplerSpec, _canonical, known_strategies, slug
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,17 @@ def cell_key(dataset, spec, repeat, fold, fingerprint, thresholds=("default",)):
     thresholds : tuple
         The cell's thresholds, with the tuning metric and folds when tuned.
     """
-    value = [dataset.name, dataset.digest, asdict(spec), repeat, fold, fingerprint, thresholds]
+    sampler = asdict(spec)
+    if not sampler["package"]:  # keys of the strategies without a package stay as they were
+        del sampler["package"]
+    value = [dataset.name, dataset.digest, sampler, repeat, fold, fingerprint, thresholds]
     return f"{slug(dataset.name)}__{slug(spec.name)}__r{repeat}f{fold}__{digest(value)[:10]}.json"
 
 
 def _cell_thresholds(config, spec):
     tuned_names = config.tuned_samplers
     if tuned_names is not None and tuned_names != "all":
-        available = list(BUILTIN_SAMPLERS) + dgm_sampler_names()
+        available = known_strategies()
         tuned_names = {_canonical(n, available) for n in tuned_names}
         tunes = spec.name in tuned_names
     else:
