@@ -173,9 +173,9 @@ def sampler_specs(config):
 def _peer_spec(name, shared, own):
     """The spec of a peer: its own table of ``sampler_params`` (and the shared
     keys of ``PEER_SHARED_PARAMS`` it accepts), checked against its parameters."""
-    from . import peers
+    from .peers import package_version, peer_class, unavailable
 
-    cls = peers.peer_class(name)
+    cls = peer_class(name)
     params = {k: v for k, v in shared.items() if k in PEER_SHARED_PARAMS and _accepts(cls, k)}
     params.update(own)
     params = {k: v for k, v in params.items() if not (isinstance(v, str) and v == DEFAULT)}
@@ -186,9 +186,9 @@ def _peer_spec(name, shared, own):
             f"{name} ({cls.__name__}) has no parameter(s) {unknown}; its parameters: "
             f"{accepted} (the package's other arguments go in model_params)"
         )
-    problem = peers.unavailable(name)
-    package = f"unavailable: {problem}" if problem else peers.package_version(name)
-    return SamplerSpec(name, "peer", f"{peers.__name__}:{cls.__name__}", params, package)
+    problem = unavailable(name)
+    package = f"unavailable: {problem}" if problem else package_version(name)
+    return SamplerSpec(name, "peer", f"{cls.__module__}:{cls.__name__}", params, package)
 
 
 def _accepts(cls, name):
