@@ -428,6 +428,23 @@ class BaseDGMOverSampler(BaseOverSampler):
             )
             return torch.device("cpu")
 
+    def _sample_request(self, n_samples, y):
+        """Check a ``sample`` call on a fitted sampler; the class label it names."""
+        _check_trained(self)
+        self._validate_params()
+        y = class_label(y, self.classes_)
+        if (
+            not isinstance(n_samples, numbers.Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 0
+        ):
+            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
+        if y not in self.models_:
+            raise ValueError(
+                f"No model can generate class {_label(y)}; fitted classes: {_labels(self.models_)}."
+            )
+        return y
+
     def sample(self, n_samples, y, random_state=None):
         """Generate ``n_samples`` new rows of class ``y`` from the fitted model.
 
@@ -446,19 +463,7 @@ class BaseDGMOverSampler(BaseOverSampler):
         X_new : ndarray, DataFrame or polars DataFrame of shape (n_samples, n_features)
             The same container, columns and dtypes as the fitted ``X``.
         """
-        _check_trained(self)
-        self._validate_params()
-        y = class_label(y, self.classes_)
-        if (
-            not isinstance(n_samples, numbers.Integral)
-            or isinstance(n_samples, bool)
-            or n_samples < 0
-        ):
-            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
-        if y not in self.models_:
-            raise ValueError(
-                f"No model can generate class {_label(y)}; fitted classes: {_labels(self.models_)}."
-            )
+        y = self._sample_request(n_samples, y)
         device = self._sampling_device()
         seed = _random_state(random_state).randint(_SEED_MAX)
         with torch_threads(self.n_threads):

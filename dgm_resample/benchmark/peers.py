@@ -34,11 +34,10 @@ import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._base import _SEED_MAX, BaseDGMOverSampler, _check_trained, _label, _random_state
+from .._base import _SEED_MAX, BaseDGMOverSampler, _label, _random_state
 from .._constraints import Integer
 from .._encoding import TabularEncoder
 from .._training import torch_threads
-from .._validation import class_label
 
 #: what installs every peer's package
 EXTRA = 'pip install "dgm-resample[peers]"'
@@ -253,17 +252,7 @@ class PeerOverSampler(BaseDGMOverSampler):
         X_new : ndarray, DataFrame or polars DataFrame of shape (n_samples, n_features)
             The same container, columns and dtypes as the fitted ``X``.
         """
-        _check_trained(self)
-        self._validate_params()
-        y = class_label(y, self.classes_)
-        if (
-            not isinstance(n_samples, numbers.Integral)
-            or isinstance(n_samples, bool)
-            or n_samples < 0
-        ):
-            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
-        if y not in self.models_:
-            raise ValueError(f"No model can generate class {_label(y)}.")
+        y = self._sample_request(n_samples, y)
         rng = _random_state(random_state)
         Z = self._generate_encoded(self._import(), y, int(n_samples), rng)
         return self.encoder_.inverse_transform(Z)
