@@ -322,7 +322,7 @@ def test_peers_are_chosen_by_name_only_and_take_their_own_parameters():
     X, y = _three_classes()
     sampler = build_sampler(specs["ForestFlow"], X, y, ["c"], 17)
     assert isinstance(sampler, peers.ForestFlowSampler)
-    assert (sampler.n_t, sampler.duplicate_K, sampler.random_state) == (7, 20, 17)
+    assert (sampler.n_t, sampler.duplicate_K, sampler.random_state) == (7, 5, 17)
     assert sampler.categorical_features == ["c"] and not sampler.verbose
     assert needs_encoding(specs["ForestFlow"], X.assign(a=np.nan), ["c"]) == ""
     with pytest.raises(BenchmarkError, match=r"ForestFlow .* no parameter\(s\) \['depth'\]"):

@@ -706,11 +706,11 @@ class ForestFlowSampler(PeerOverSampler):
     conditioning : {{"joint", "per_class"}}, default="per_class"
         ``"per_class"``: one model per over-sampled class; ``"joint"``: one
         model, the label a generated column, rejection sampling.
-    n_t : int, default=20
-        Noise levels, each with its own XGBoost model (the package's default
-        is 50).
-    duplicate_K : int, default=20
-        Noise draws per real row (the package's default is 100).
+    n_t : int, default=10
+        Noise levels (at least 2), each with its own XGBoost model (the
+        package's default is 50).
+    duplicate_K : int, default=5
+        Noise draws per real row (at least 1; the package's default is 100).
     n_jobs : int, default=1
         Parallel jobs of the package over noise levels (the package's default,
         -1, takes every core); each XGBoost model is trained with one thread
@@ -733,11 +733,14 @@ class ForestFlowSampler(PeerOverSampler):
 
     Notes
     -----
-    At the package's defaults (``n_t=50``, ``duplicate_K=100``) the fit on
-    one 200-row minority class did not finish in 15 minutes on one core
-    (issue 34), too slow for a benchmark profile of hundreds of fits;
-    ``n_t=20`` and ``duplicate_K=20`` cut the work 12.5 times (docs/benchmark.md
-    gives the seconds per fit). Both are parameters, so ``--sampler-params
+    The work grows with ``n_t`` x ``duplicate_K`` x the class's rows x the
+    square of the table's width after the package's one-hot encoding. At the
+    package's defaults (``n_t=50``, ``duplicate_K=100``) the fit on one
+    200-row minority class did not finish in 15 minutes on one core, too slow
+    for a benchmark of hundreds of fits; ``n_t=10``, ``duplicate_K=5`` is
+    100 times less work and measured level with ``n_t=20``, ``duplicate_K=20``
+    on 13 numeric tables while 5.6 times faster (docs/benchmark.md, "Against
+    other generators"). Both are parameters, so ``--sampler-params
     '{{"forestflow": {{"n_t": 50, "duplicate_K": 100}}}}'`` runs the
     package's defaults.
 
@@ -766,8 +769,8 @@ class ForestFlowSampler(PeerOverSampler):
         random_state=None,
         categorical_features="auto",
         conditioning="per_class",
-        n_t=20,
-        duplicate_K=20,
+        n_t=10,
+        duplicate_K=5,
         n_jobs=1,
         verbose=False,
         model_params=None,
