@@ -738,9 +738,9 @@ class ForestFlowSampler(PeerOverSampler):
     package's defaults (``n_t=50``, ``duplicate_K=100``) the fit on one
     200-row minority class did not finish in 15 minutes on one core, too slow
     for a benchmark of hundreds of fits; ``n_t=10``, ``duplicate_K=5`` is
-    100 times less work and measured level with ``n_t=20``, ``duplicate_K=20``
-    on 13 numeric tables while 5.6 times faster (docs/benchmark.md, "Against
-    other generators"). Both are parameters, so ``--sampler-params
+    100 times less work (what it costs against ``n_t=20``,
+    ``duplicate_K=20``: docs/benchmark.md, "Against other generators"). Both
+    are parameters, so ``--sampler-params
     '{{"forestflow": {{"n_t": 50, "duplicate_K": 100}}}}'`` runs the
     package's defaults.
 
